@@ -1,0 +1,5 @@
+"""Allow ``python -m athena``."""
+
+from athena.cli import main
+
+main()

@@ -1,0 +1,109 @@
+"""Appending to the ledger inside the caller's write transaction.
+
+Each entry's hash is SHA-256 over the previous hash followed by the canonical entry; its
+signature is the workspace HMAC of that hash. A one-row ``audit_head`` table holds the signed
+latest (seq, hash): appenders lock it (``FOR UPDATE`` on PostgreSQL; SQLite's write
+transaction is already exclusive), so concurrent processes extend one chain, and a tail cut
+off the ledger still shows against the head.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from athena.audit.canonical import canonical_json, format_ts
+from athena.keys import WorkspaceKey
+from athena.model import AuditEntry, AuditOutcome
+from athena.store import AuditHeadRow, AuditRow
+
+__all__ = ["GENESIS_HASH", "append", "entry_hash", "head", "head_message"]
+
+GENESIS_HASH = "0" * 64
+HEAD_ID = 1
+
+
+def entry_hash(
+    prev_hash: str, seq: int, ts: str, actor: str, action: str, subject: str, outcome: str, payload: str
+) -> str:
+    """Return the chain hash of one entry (``payload`` is its canonical JSON text)."""
+    body = canonical_json(
+        {
+            "seq": seq,
+            "ts": ts,
+            "actor": actor,
+            "action": action,
+            "subject": subject,
+            "outcome": outcome,
+            "payload": payload,
+        }
+    )
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def head_message(seq: int, hash_: str) -> str:
+    """Return the text signed for the ledger head."""
+    return f"athena-audit-head:{seq}:{hash_}"
+
+
+def head(session: Session, *, lock: bool = False) -> AuditHeadRow:
+    """Return the head row (seq 0 and the genesis hash for an empty ledger)."""
+    stmt = select(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.exec(stmt).one()
+
+
+def append(
+    session: Session,
+    key: WorkspaceKey,
+    *,
+    ts: datetime,
+    actor: str,
+    action: str,
+    subject: str,
+    outcome: AuditOutcome,
+    payload: dict[str, Any],
+) -> AuditEntry:
+    """Append one entry within ``session``'s transaction and move the head."""
+    top = head(session, lock=True)
+    seq = top.seq + 1
+    ts_text = format_ts(ts)
+    payload_text = canonical_json(payload)
+    digest = entry_hash(top.hash, seq, ts_text, actor, action, subject, outcome.value, payload_text)
+    signature = key.sign(digest)
+    session.add(
+        AuditRow(
+            seq=seq,
+            ts=ts_text,
+            actor=actor,
+            action=action,
+            subject=subject,
+            outcome=outcome.value,
+            payload=payload_text,
+            prev_hash=top.hash,
+            hash=digest,
+            signature=signature,
+        )
+    )
+    prev_hash = top.hash
+    top.seq = seq
+    top.hash = digest
+    top.signature = key.sign(head_message(seq, digest))
+    session.add(top)
+    session.flush()
+    return AuditEntry(
+        seq=seq,
+        ts=ts,
+        actor=actor,
+        action=action,
+        subject=subject,
+        outcome=outcome,
+        payload=payload,
+        prev_hash=prev_hash,
+        hash=digest,
+        signature=signature,
+    )

@@ -1,0 +1,89 @@
+"""Immutable records that cross layers: users, identities, approvals, audit entries, events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from athena.model.enums import ApprovalStatus, AuditOutcome, Role
+from athena.model.ids import ApprovalId, EventId, UserId
+
+__all__ = ["Approval", "AuditEntry", "Event", "Identity", "User"]
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    """A user as others may see it (no secrets)."""
+
+    id: UserId
+    username: str
+    role: Role
+    disabled: bool
+    totp_enabled: bool
+    locked_until: datetime | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who is acting: a logged-in user or a named system actor."""
+
+    username: str
+    role: Role
+    user_id: UserId | None = None
+    expires_at: datetime | None = None
+
+    @property
+    def is_system(self) -> bool:
+        """Return whether this is an automatic system actor, not a person."""
+        return self.user_id is None
+
+    @property
+    def actor(self) -> str:
+        """Return the name written to the audit ledger."""
+        return self.username
+
+
+@dataclass(frozen=True, slots=True)
+class Approval:
+    """A privileged action waiting for (or decided by) a second person."""
+
+    id: ApprovalId
+    action: str
+    params: dict[str, Any]
+    requested_by: str
+    requested_at: datetime
+    expires_at: datetime
+    status: ApprovalStatus
+    decided_by: str | None = None
+    decided_at: datetime | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One entry of the hash-chained audit ledger."""
+
+    seq: int
+    ts: datetime
+    actor: str
+    action: str
+    subject: str
+    outcome: AuditOutcome
+    payload: dict[str, Any] = field(default_factory=dict)
+    prev_hash: str = ""
+    hash: str = ""
+    signature: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A published change, read by dashboards and other processes from the outbox."""
+
+    id: EventId
+    ts: datetime
+    type: str
+    subject: str
+    payload: dict[str, Any]
+    audit_seq: int | None

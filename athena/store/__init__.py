@@ -1,0 +1,37 @@
+"""Persistence: SQLModel tables, the engine and session factory, and schema migrations.
+
+Sessions are explicit: ``with store.read() as s`` for reads and ``with store.write() as s``
+for a write transaction, which on SQLite takes the write lock up front (``BEGIN IMMEDIATE``).
+"""
+
+from athena.store.database import Store, normalise_url
+from athena.store.outbox import events_since, last_event_id, publish
+from athena.store.migrations import MIGRATIONS, Migration, current_version, migrate
+from athena.store.tables import (
+    ApprovalRow,
+    AuditHeadRow,
+    AuditRow,
+    EventRow,
+    SessionRow,
+    SettingRow,
+    UserRow,
+)
+
+__all__ = [
+    "MIGRATIONS",
+    "ApprovalRow",
+    "AuditHeadRow",
+    "AuditRow",
+    "EventRow",
+    "Migration",
+    "SessionRow",
+    "SettingRow",
+    "Store",
+    "UserRow",
+    "current_version",
+    "events_since",
+    "last_event_id",
+    "migrate",
+    "normalise_url",
+    "publish",
+]

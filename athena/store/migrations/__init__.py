@@ -1,0 +1,84 @@
+"""Ordered schema migrations and the runner that applies the missing ones.
+
+Each migration is a function of a connection and a dialect name, applied once, in order, in
+its own transaction, and recorded in ``athena_schema``. Runners in several processes
+serialise on a lock, so concurrent ``athena init`` calls are safe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
+from sqlalchemy.engine import Connection
+
+from athena.store.database import Store
+from athena.store.migrations import m0001_initial
+
+__all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
+
+_MIGRATION_LOCK = 0x41544845
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema step."""
+
+    version: int
+    name: str
+    upgrade: Callable[[Connection, str], None]
+
+
+MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial", m0001_initial.upgrade),)
+
+_meta = MetaData()
+_schema = Table(
+    "athena_schema",
+    _meta,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(64), nullable=False),
+    Column("applied_at", String(32), nullable=False),
+)
+
+
+def _lock(conn: Connection, dialect: str) -> None:
+    if dialect == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+
+
+def current_version(store: Store) -> int:
+    """Return the highest applied migration, 0 for an empty database."""
+    with store.engine.connect() as conn:
+        if not store.engine.dialect.has_table(conn, "athena_schema"):
+            return 0
+        versions = conn.execute(select(_schema.c.version)).scalars().all()
+    return max(versions, default=0)
+
+
+def migrate(store: Store) -> list[Migration]:
+    """Apply every migration the database lacks; return those applied now."""
+    applied: list[Migration] = []
+    engine = store.engine.execution_options(athena_write=True)
+    with engine.begin() as conn:
+        _lock(conn, store.dialect)
+        _meta.create_all(conn, checkfirst=True)
+    for migration in MIGRATIONS:
+        with engine.begin() as conn:
+            _lock(conn, store.dialect)
+            done = conn.execute(
+                select(_schema.c.version).where(_schema.c.version == migration.version)
+            ).first()
+            if done:
+                continue
+            migration.upgrade(conn, store.dialect)
+            conn.execute(
+                _schema.insert().values(
+                    version=migration.version,
+                    name=migration.name,
+                    applied_at=datetime.now(timezone.utc).isoformat(),
+                )
+            )
+            applied.append(migration)
+    return applied
