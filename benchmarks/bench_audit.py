@@ -61,7 +61,7 @@ def _pg_schema() -> tuple[str, str] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--appends", type=int, default=2000)
-    parser.add_argument("--bulk", type=int, default=100_000)
+    parser.add_argument("--bulk", type=int, default=20_000)
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,7 +9,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.pool import NullPool
 from sqlmodel import Session, create_engine
 
 from athena.config import redact_url
@@ -30,7 +29,9 @@ def normalise_url(url: str) -> str:
 
 
 def _sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000})
+    # A pool keeps connections open: closing the last connection of a WAL database checkpoints
+    # and deletes the WAL, which costs more than the transaction itself.
+    engine = create_engine(url, pool_size=5, max_overflow=10, connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
