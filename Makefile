@@ -32,6 +32,7 @@ run: $(VENV)/.run-deps
 
 test: $(VENV)/.test-deps browser
 	$(BIN)/mypy
+	$(BIN)/ruff check athena tests benchmarks
 	$(BIN)/pytest
 
 bench: $(VENV)/.test-deps

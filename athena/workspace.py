@@ -56,6 +56,8 @@ class Workspace:
         """
         clock = clock or LiveClock()
         validate_username(admin_username)
+        password = admin_password or generate_password()
+        PasswordPolicy(settings.security.min_password_length, settings.security.kdf).check(password, admin_username)
         home = settings.home
         home.mkdir(parents=True, exist_ok=True, mode=0o700)
         settings.log_dir.mkdir(exist_ok=True)
@@ -66,8 +68,6 @@ class Workspace:
         store = Store(settings.db_url)
         migrate(store)
         ws = cls(settings, store, key, clock)
-        password = admin_password or generate_password()
-        ws.passwords.check(password, admin_username)
         with store.write() as s:
             existing = {row.key: row.value for row in s.exec(select(SettingRow))}
             if "workspace_id" in existing:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -73,7 +73,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 @pytest.fixture
 def clock() -> SimulatedClock:
     """Return a simulated clock at a fixed instant."""
-    return SimulatedClock(datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc))
+    return SimulatedClock(datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
 
 
 @pytest.fixture

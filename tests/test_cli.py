@@ -162,3 +162,40 @@ def test_logout_when_done_needs_login_again(admin_cli: Run) -> None:
     admin_cli("logout")
     proc = admin_cli("whoami", ok=False)
     assert proc.returncode == 1 and "not logged in" in proc.stderr
+
+
+def test_orders_and_kill_switch_when_driven_from_cli_round_trip(admin_cli: Run) -> None:
+    sent = json.loads(admin_cli("--json", "orders", "send", "buy", "0.01", "BTC/USDT", "--type", "limit",
+                                "--price", "20000", "--client-order-id", "cli-1").stdout)
+    assert (sent["status"], sent["client_order_id"]) == ("open", "cli-1")
+    denied = admin_cli("orders", "send", "buy", "1", "DOGE/USDT", ok=False)
+    assert denied.returncode == 3 and "DENIED UNKNOWN_SYMBOL" in denied.stdout
+    bad = admin_cli("orders", "send", "--", "buy", "-1", "BTC/USDT", ok=False)
+    assert bad.returncode == 2 and "quantity must be > 0, was -1" in bad.stderr
+    assert "ENGAGED; 1 open orders cancelled" in admin_cli("kill-switch", "engage", "--reason", "drill").stdout
+    assert "global  HALTED" in admin_cli("kill-switch", "status").stdout
+    listed = json.loads(admin_cli("--json", "orders", "list").stdout)
+    assert [o["status"] for o in listed] == ["denied", "cancelled"]
+    halted = admin_cli("orders", "send", "buy", "0.01", "BTC/USDT", ok=False)
+    assert halted.returncode == 3 and "TRADING_HALTED" in halted.stdout
+
+
+def test_research_when_run_from_cli_is_recorded_and_listed(admin_cli: Run, tmp_path: Path) -> None:
+    data = tmp_path / "bars.csv"
+    admin_cli("data", "synthetic", "--periods", "600", "--timeframe", "1h", "--seed", "3", "-o", str(data))
+    assert "ok: 600 bars of SYN, 0 gaps" in admin_cli("data", "check", str(data)).stdout
+    first = json.loads(admin_cli("--json", "backtest", "-s", "sma_cross", "-p", "fast=5", "-p", "slow=20",
+                                 "--data", str(data), "--commission", "0.001").stdout)
+    again = json.loads(admin_cli("--json", "backtest", "-s", "sma_cross", "-p", "fast=5", "-p", "slow=20",
+                                 "--data", str(data), "--commission", "0.001").stdout)
+    assert first["metrics"] == again["metrics"] and first["config_hash"] == again["config_hash"]
+    swept = json.loads(admin_cli("--json", "sweep", "-s", "sma_cross", "--data", str(data),
+                                 "-g", "fast=5:10:5", "-g", "slow=20,30").stdout)
+    assert len(swept["top"]) == 4
+    listed = json.loads(admin_cli("--json", "runs", "list").stdout)
+    assert [r["kind"] for r in listed] == ["sweep", "backtest", "backtest"]
+    shown = json.loads(admin_cli("--json", "runs", "show", first["run_id"][:8]).stdout)
+    assert shown["data_fingerprint"] == first["data_fingerprint"]
+    bad = admin_cli("backtest", "-s", "sma_cross", "-p", "fast=30", "-p", "slow=10", "--data", str(data), ok=False)
+    assert bad.returncode == 2 and "fast must be < slow, was fast=30 slow=10" in bad.stderr
+    assert len(json.loads(admin_cli("--json", "runs", "list").stdout)) == 3

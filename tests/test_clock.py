@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -8,8 +8,8 @@ from athena.clock import LiveClock, SimulatedClock
 
 
 def test_simulated_clock_when_advanced_moves_exactly() -> None:
-    clock = SimulatedClock(datetime(2026, 1, 1, tzinfo=timezone.utc))
-    assert clock.advance(90) == datetime(2026, 1, 1, 0, 1, 30, tzinfo=timezone.utc)
+    clock = SimulatedClock(datetime(2026, 1, 1, tzinfo=UTC))
+    assert clock.advance(90) == datetime(2026, 1, 1, 0, 1, 30, tzinfo=UTC)
     assert clock.advance(timedelta(hours=1)).hour == 1
 
 
@@ -22,4 +22,4 @@ def test_simulated_clock_when_moved_back_refuses() -> None:
 
 
 def test_live_clock_returns_aware_utc() -> None:
-    assert LiveClock().now().tzinfo == timezone.utc
+    assert LiveClock().now().tzinfo == UTC

@@ -90,6 +90,18 @@ ACTIONS: list[tuple[str, Permission, Callable[[Scene], Any]]] = [
     ("audit.export", Permission.AUDIT_EXPORT, lambda s: s.actor.export_audit(io.StringIO(), "csv")),
     ("events.read", Permission.EVENTS_READ, lambda s: s.actor.events_since(0)),
     ("mode.show", Permission.EVENTS_READ, lambda s: s.actor.trading_mode()),
+    ("orders.submit", Permission.ORDERS_SUBMIT,
+     lambda s: s.actor.submit_order("BTC/USDT", "buy", "0.1", type="limit", price="100")),
+    ("orders.cancel_all", Permission.ORDERS_CANCEL, lambda s: s.actor.cancel_all_orders()),
+    ("orders.list", Permission.EVENTS_READ, lambda s: s.actor.orders()),
+    ("positions.list", Permission.EVENTS_READ, lambda s: s.actor.positions()),
+    ("trading.set_state", Permission.TRADING_HALT,
+     lambda s: s.actor.set_trading_state("REDUCING", reason="de-risk")),
+    ("trading.set_state", Permission.STRATEGIES_RUN_PAPER,
+     lambda s: s.actor.set_trading_state("ACTIVE", strategy="alpha", reason="start")),
+    ("killswitch.engage", Permission.KILLSWITCH_ENGAGE, lambda s: s.actor.engage_kill_switch("drill")),
+    ("approvals.request", Permission.KILLSWITCH_RESET,
+     lambda s: s.actor.request_kill_switch_reset(s.code(s.actor.identity.username))),
 ]
 
 

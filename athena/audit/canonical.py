@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -15,7 +15,7 @@ def format_ts(ts: datetime) -> str:
     """Render an aware datetime as fixed-width UTC ISO text with microseconds."""
     if ts.tzinfo is None:
         raise ValueError(f"audit times must be timezone-aware, was {ts!r}")
-    return ts.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _default(value: Any) -> Any:

@@ -3,9 +3,31 @@
 from athena.model.enums import ApprovalStatus, AuditOutcome, Role, TradingMode
 from athena.model.ids import ApprovalId, EventId, SessionToken, UserId
 from athena.model.money import Money, Price, Quantity, to_decimal
-from athena.model.values import Approval, AuditEntry, Event, Identity, User
+from athena.model.orders import (
+    DenialReason,
+    Fill,
+    Order,
+    OrderDenied,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+    TradingState,
+)
+from athena.model.values import Approval, AuditEntry, Event, Identity, RunRecord, User
 
 __all__ = [
+    "DenialReason",
+    "Fill",
+    "Order",
+    "OrderDenied",
+    "OrderRequest",
+    "OrderStatus",
+    "OrderType",
+    "Side",
+    "TimeInForce",
+    "TradingState",
     "Approval",
     "ApprovalId",
     "ApprovalStatus",
@@ -18,6 +40,7 @@ __all__ = [
     "Price",
     "Quantity",
     "Role",
+    "RunRecord",
     "SessionToken",
     "TradingMode",
     "User",

@@ -9,7 +9,7 @@ from typing import Any
 from athena.model.enums import ApprovalStatus, AuditOutcome, Role
 from athena.model.ids import ApprovalId, EventId, UserId
 
-__all__ = ["Approval", "AuditEntry", "Event", "Identity", "User"]
+__all__ = ["Approval", "AuditEntry", "Event", "Identity", "RunRecord", "User"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,3 +87,21 @@ class Event:
     subject: str
     payload: dict[str, Any]
     audit_seq: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class RunRecord:
+    """A recorded research run (backtest, sweep, walk-forward): what produced it and where it lives."""
+
+    id: str
+    kind: str
+    strategy: str
+    params: dict[str, Any]
+    config_hash: str
+    data_fingerprint: str
+    metrics: dict[str, Any]
+    artefacts: dict[str, str]
+    status: str
+    error: str | None
+    created_by: str
+    created_at: datetime

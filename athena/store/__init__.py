@@ -5,24 +5,40 @@ for a write transaction, which on SQLite takes the write lock up front (``BEGIN 
 """
 
 from athena.store.database import Store, normalise_url
-from athena.store.outbox import events_since, last_event_id, publish
 from athena.store.migrations import MIGRATIONS, Migration, current_version, migrate
+from athena.store.outbox import events_since, last_event_id, publish
 from athena.store.tables import (
     ApprovalRow,
     AuditHeadRow,
     AuditRow,
     EventRow,
+    FillRow,
+    InstrumentRow,
+    MarkRow,
+    OrderRow,
+    OrderTransitionRow,
+    RunRow,
     SessionRow,
     SettingRow,
+    TradingStateRow,
     UserRow,
 )
+from athena.store.types import DecimalText
 
 __all__ = [
     "MIGRATIONS",
     "ApprovalRow",
     "AuditHeadRow",
     "AuditRow",
+    "DecimalText",
     "EventRow",
+    "FillRow",
+    "InstrumentRow",
+    "MarkRow",
+    "OrderRow",
+    "OrderTransitionRow",
+    "RunRow",
+    "TradingStateRow",
     "Migration",
     "SessionRow",
     "SettingRow",

@@ -7,11 +7,21 @@ hashed, so verification never depends on how a database rounds or renders times.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
+from athena.store.types import DecimalText
+
 __all__ = [
+    "FillRow",
+    "InstrumentRow",
+    "MarkRow",
+    "OrderRow",
+    "OrderTransitionRow",
+    "RunRow",
+    "TradingStateRow",
     "ApprovalRow",
     "AuditHeadRow",
     "AuditRow",
@@ -108,3 +118,99 @@ class SettingRow(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str
+
+
+def _decimal(nullable: bool = False) -> Column[Decimal]:
+    return Column(DecimalText(), nullable=nullable)
+
+
+class InstrumentRow(SQLModel, table=True):
+    __tablename__ = "instruments"
+
+    symbol: str = Field(primary_key=True, max_length=32)
+    venue: str = Field(max_length=32)
+    tick_size: Decimal = Field(sa_column=_decimal())
+    lot_size: Decimal = Field(sa_column=_decimal())
+    min_quantity: Decimal = Field(sa_column=_decimal())
+
+
+class MarkRow(SQLModel, table=True):
+    __tablename__ = "marks"
+
+    symbol: str = Field(primary_key=True, max_length=32)
+    price: Decimal = Field(sa_column=_decimal())
+    ts: datetime = Field(sa_column=_aware())
+
+
+class TradingStateRow(SQLModel, table=True):
+    __tablename__ = "trading_states"
+
+    scope: str = Field(primary_key=True, max_length=96)
+    state: str = Field(max_length=16)
+    reason: str
+    updated_by: str = Field(max_length=64)
+    updated_at: datetime = Field(sa_column=_aware())
+
+
+class OrderRow(SQLModel, table=True):
+    __tablename__ = "orders"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_order_id: str = Field(unique=True, max_length=64)
+    symbol: str = Field(max_length=32, index=True)
+    side: str = Field(max_length=8)
+    type: str = Field(max_length=8)
+    quantity: Decimal = Field(sa_column=_decimal())
+    price: Decimal | None = Field(default=None, sa_column=_decimal(nullable=True))
+    stop_price: Decimal | None = Field(default=None, sa_column=_decimal(nullable=True))
+    tif: str = Field(max_length=8)
+    strategy: str | None = Field(default=None, max_length=64)
+    status: str = Field(max_length=20, index=True)
+    filled_quantity: Decimal = Field(sa_column=_decimal())
+    average_price: Decimal | None = Field(default=None, sa_column=_decimal(nullable=True))
+    venue: str = Field(max_length=32)
+    reason: str | None = None
+    requested_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_aware())
+    updated_at: datetime = Field(sa_column=_aware())
+
+
+class OrderTransitionRow(SQLModel, table=True):
+    __tablename__ = "order_transitions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    from_status: str = Field(max_length=20)
+    to_status: str = Field(max_length=20)
+    reason: str | None = None
+    ts: datetime = Field(sa_column=_aware())
+
+
+class FillRow(SQLModel, table=True):
+    __tablename__ = "fills"
+
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="orders.id", index=True)
+    symbol: str = Field(max_length=32, index=True)
+    side: str = Field(max_length=8)
+    quantity: Decimal = Field(sa_column=_decimal())
+    price: Decimal = Field(sa_column=_decimal())
+    fee: Decimal = Field(sa_column=_decimal())
+    ts: datetime = Field(sa_column=_aware())
+
+
+class RunRow(SQLModel, table=True):
+    __tablename__ = "runs"
+
+    id: str = Field(primary_key=True, max_length=32)
+    kind: str = Field(max_length=16, index=True)
+    strategy: str = Field(max_length=128)
+    params: str
+    config_hash: str = Field(max_length=64)
+    data_fingerprint: str = Field(max_length=64)
+    metrics: str
+    artefacts: str
+    status: str = Field(max_length=16)
+    error: str | None = None
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_aware())

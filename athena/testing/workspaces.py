@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
+from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import pyotp
@@ -33,15 +33,16 @@ def new_workspace(
     return ws, admin_password
 
 
-def append_as_system(home: str, db_url: str, actor: str, count: int, start_at: float = 0.0) -> None:
+def append_as_system(home: str, db_url: str, actor: str, count: int, barrier: Barrier | None = None) -> None:
     """Open the workspace and make ``count`` audited actions as ``system:<actor>``.
 
     A picklable entry point for concurrency tests and benchmarks run in other processes;
-    ``start_at`` (a ``time.time()`` value) lets several processes start writing together.
+    with a ``barrier`` every process connects first and then all start writing together.
     """
     ws = connect(home, db_url)
     bot = ws.system(actor)
-    time.sleep(max(0.0, start_at - time.time()))
+    if barrier is not None:
+        barrier.wait()
     for _ in range(count):
         bot.request_trading_mode("paper")
     ws.close()

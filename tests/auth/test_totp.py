@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 
 from athena.auth.totp import match_step, new_secret, provisioning_uri
 
-NOW = datetime(2026, 5, 1, 12, 0, 10, tzinfo=timezone.utc)
+NOW = datetime(2026, 5, 1, 12, 0, 10, tzinfo=UTC)
 
 
 def test_match_step_when_code_current_returns_step_once() -> None:

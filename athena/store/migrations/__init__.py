@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 from sqlalchemy.engine import Connection
 
 from athena.store.database import Store
-from athena.store.migrations import m0001_initial
+from athena.store.migrations import m0001_initial, m0002_trading, m0003_runs
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
 
@@ -31,7 +31,11 @@ class Migration:
     upgrade: Callable[[Connection, str], None]
 
 
-MIGRATIONS: tuple[Migration, ...] = (Migration(1, "initial", m0001_initial.upgrade),)
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "initial", m0001_initial.upgrade),
+    Migration(2, "trading", m0002_trading.upgrade),
+    Migration(3, "runs", m0003_runs.upgrade),
+)
 
 _meta = MetaData()
 _schema = Table(
@@ -77,7 +81,7 @@ def migrate(store: Store) -> list[Migration]:
                 _schema.insert().values(
                     version=migration.version,
                     name=migration.name,
-                    applied_at=datetime.now(timezone.utc).isoformat(),
+                    applied_at=datetime.now(UTC).isoformat(),
                 )
             )
             applied.append(migration)

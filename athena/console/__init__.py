@@ -1,0 +1,30 @@
+"""Console: the one facade for every action that changes state, whoever calls it.
+
+Each write goes: authorize the identity for the action's permission -> do the work in one
+transaction -> append one audit entry -> publish an event, all committed together. A refused
+attempt (wrong role, bad credentials, bad TOTP, self-approval) is rolled back and then recorded
+as a ``denied`` audit entry in its own transaction, so the ledger shows who tried what.
+Dashboards, notebooks, the CLI, webhooks and jobs all hold a Console; none writes otherwise.
+"""
+
+from __future__ import annotations
+
+from athena.console._approvals import PRIVILEGED_ACTIONS
+from athena.console._audit import AuditMixin
+from athena.console._core import Done
+from athena.console._runs import RunsMixin
+from athena.console._trading import TradingMixin
+from athena.console._users import UsersMixin
+
+__all__ = ["PRIVILEGED_ACTIONS", "Console", "Done"]
+
+
+class Console(UsersMixin, TradingMixin, RunsMixin, AuditMixin):
+    """Every operator action, bound to one authenticated identity.
+
+    Get one from :meth:`athena.Workspace.login`, :meth:`~athena.Workspace.resume` or
+    :meth:`~athena.Workspace.system`; each method authorizes against the permission matrix.
+    """
+
+    def __repr__(self) -> str:
+        return f"Console({self._identity.username!r}, role={self._identity.role.value})"

@@ -1,0 +1,195 @@
+"""Orders, positions, trading states and the kill switch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from athena import execution as oms
+from athena.auth import Permission
+from athena.console._approvals import PRIVILEGED_ACTIONS, ApprovalsMixin
+from athena.console._core import Done
+from athena.errors import InvalidInput, InvalidOrder
+from athena.execution import PaperVenue
+from athena.model import (
+    Approval,
+    AuditOutcome,
+    Fill,
+    Identity,
+    Order,
+    OrderDenied,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+    TradingState,
+    to_decimal,
+)
+from athena.risk import GLOBAL, get_states, set_state, strategy_scope
+from athena.store import OrderRow, TradingStateRow
+
+__all__ = ["TradingMixin"]
+
+KILL_SWITCH_ACTOR = "kill-switch"
+
+
+class TradingMixin(ApprovalsMixin):
+    """Console actions that trade or stop trading."""
+
+    venue = PaperVenue()
+
+    def submit_order(
+        self,
+        symbol: str,
+        side: Side | str,
+        quantity: Decimal | int | str,
+        *,
+        type: OrderType | str = OrderType.MARKET,
+        price: Decimal | int | str | None = None,
+        stop_price: Decimal | int | str | None = None,
+        tif: TimeInForce | str = TimeInForce.GTC,
+        client_order_id: str | None = None,
+        strategy: str | None = None,
+    ) -> Order | OrderDenied:
+        """Send an order through the pre-trade checks to the venue.
+
+        Returns the order (already filled, if the venue could), or ``OrderDenied`` with a stable
+        reason code when policy refuses it. Raises ``InvalidOrder`` for malformed input. Sending
+        the same ``client_order_id`` again returns the first order and creates nothing.
+        """
+        try:
+            request = OrderRequest(symbol, Side(str(side).lower()), to_decimal(quantity, "quantity"),
+                                   OrderType(str(type).lower()), _optional(price, "price"),
+                                   _optional(stop_price, "stop_price"), TimeInForce(str(tif).upper()),
+                                   client_order_id, strategy)
+        except ValueError as exc:
+            raise InvalidOrder(f"invalid order: {exc}") from None
+
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            result = oms.accept(s, request, who.actor, now, self.venue.name)
+            if isinstance(result, OrderDenied):
+                return Done(result, {"client_order_id": result.client_order_id, "reason": result.reason.value,
+                                     "message": result.message, **_describe(request)},
+                            ["OrderDenied"], AuditOutcome.DENIED)
+            row = oms.get_order(s, result.id)
+            if row.status == OrderStatus.SUBMITTED.value:
+                self.venue.execute(s, row, now)
+            order = oms.to_order(row)
+            return Done(order, {"order_id": order.id, "client_order_id": order.client_order_id,
+                                "status": order.status.value, **_describe(request)}, ["OrderSubmitted"])
+
+        return self._write(Permission.ORDERS_SUBMIT, "orders.submit", f"symbol:{request.symbol}", work)  # type: ignore[no-any-return]
+
+    def cancel_order(self, ref: int | str) -> Order:
+        """Cancel an open order by id or client order id."""
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            row = oms.get_order(s, ref)
+            if not oms.cancel(s, row, now, f"cancelled by {who.actor}"):
+                raise InvalidInput(f"order {row.id} is already {row.status}")
+            return Done(oms.to_order(row), {"order_id": row.id, "symbol": row.symbol}, ["OrderCancelled"])
+
+        return self._write(Permission.ORDERS_CANCEL, "orders.cancel", f"order:{ref}", work)  # type: ignore[no-any-return]
+
+    def cancel_all_orders(self, symbol: str | None = None, reason: str = "cancel all") -> int:
+        """Cancel every open order (of ``symbol``, if given); return how many were cancelled."""
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            stmt = select(OrderRow).where(col(OrderRow.status).in_([st.value for st in OrderStatus if st.is_open]))
+            if symbol:
+                stmt = stmt.where(OrderRow.symbol == symbol)
+            cancelled = [row.id for row in s.exec(stmt).all() if oms.cancel(s, row, now, reason)]
+            return Done(len(cancelled), {"cancelled": cancelled, "symbol": symbol, "reason": reason},
+                        ["OrdersCancelled"])
+
+        return self._write(Permission.ORDERS_CANCEL, "orders.cancel_all", f"symbol:{symbol or '*'}", work)  # type: ignore[no-any-return]
+
+    def orders(self, *, open_only: bool = False, limit: int = 500) -> list[Order]:
+        """Return orders, newest first."""
+        return self._read(Permission.EVENTS_READ, "orders.list",
+                          lambda s: oms.list_orders(s, open_only=open_only, limit=limit))
+
+    def fills(self, limit: int = 500) -> list[Fill]:
+        """Return fills, newest first."""
+        return self._read(Permission.EVENTS_READ, "orders.fills", lambda s: oms.list_fills(s, limit))
+
+    def positions(self) -> dict[str, Decimal]:
+        """Return the net position per symbol (the sum of signed fills)."""
+        return self._read(Permission.EVENTS_READ, "positions.list", oms.positions)
+
+    def trading_states(self) -> dict[str, TradingState]:
+        """Return the state of every scope (``global`` and ``strategy:<name>``)."""
+        return self._read(Permission.EVENTS_READ, "trading.states", get_states)
+
+    def set_trading_state(self, state: TradingState | str, *, strategy: str | None = None, reason: str) -> None:
+        """Move a strategy between ACTIVE/REDUCING/HALTED, or the whole workspace to REDUCING/ACTIVE.
+
+        Starting and stopping a strategy is a trader's job (``strategies.run_paper``); RISK may
+        stop one too (``trading.halt``), and only ``trading.halt`` moves the global state.
+
+        The global HALTED state is the kill switch: engage it with :meth:`engage_kill_switch`
+        and leave it only through :meth:`request_kill_switch_reset` and a second ADMIN.
+        """
+        target = TradingState(str(state).upper())
+        if not reason.strip():
+            raise InvalidInput("a trading state change needs a reason")
+        scope = strategy_scope(strategy) if strategy else GLOBAL
+        permission = Permission.TRADING_HALT
+        if strategy and (target is TradingState.ACTIVE or not self.can(Permission.TRADING_HALT)):
+            permission = Permission.STRATEGIES_RUN_PAPER
+        if scope == GLOBAL and target is TradingState.HALTED:
+            raise InvalidInput("halting everything is the kill switch: use engage_kill_switch")
+
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            if scope == GLOBAL:
+                current = s.get(TradingStateRow, GLOBAL)
+                if current is not None and current.state == TradingState.HALTED.value:
+                    raise InvalidInput("the kill switch is engaged: reset it with two ADMINs "
+                                       "(request_kill_switch_reset)")
+            previous = set_state(s, scope, target, reason, who.actor, now)
+            return Done(None, {"scope": scope, "state": target.value, "previous": previous and previous.value,
+                               "reason": reason}, ["TradingStateChanged"])
+
+        self._write(permission, "trading.set_state", scope, work)
+
+    def engage_kill_switch(self, reason: str) -> int:
+        """Halt everything in one transaction, then cancel every open order; return how many."""
+        if not reason.strip():
+            raise InvalidInput("engaging the kill switch needs a reason")
+
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            halted = [GLOBAL]
+            set_state(s, GLOBAL, TradingState.HALTED, reason, who.actor, now)
+            for row in s.exec(select(TradingStateRow).where(TradingStateRow.scope != GLOBAL)).all():
+                set_state(s, row.scope, TradingState.HALTED, f"kill switch: {reason}", who.actor, now)
+                halted.append(row.scope)
+            return Done(None, {"reason": reason, "halted": halted}, ["KillSwitchEngaged", "TradingStateChanged"])
+
+        self._write(Permission.KILLSWITCH_ENGAGE, "killswitch.engage", GLOBAL, work)
+        return self.workspace.system(KILL_SWITCH_ACTOR).cancel_all_orders(reason=f"kill switch: {reason}")
+
+    def request_kill_switch_reset(self, totp: str | None) -> Approval:
+        """Ask to reset the kill switch (global ACTIVE); a second ADMIN must approve with TOTP."""
+        return self.request_privileged("killswitch.reset", {}, totp)
+
+
+
+def _reset_kill_switch(s: Session, params: dict[str, Any], now: datetime, by: str) -> dict[str, Any]:
+    previous = set_state(s, GLOBAL, TradingState.ACTIVE, "kill switch reset (two-person approval)", by, now)
+    return {"scope": GLOBAL, "state": TradingState.ACTIVE.value, "previous": previous and previous.value}
+
+
+PRIVILEGED_ACTIONS["killswitch.reset"] = (Permission.KILLSWITCH_RESET, _reset_kill_switch, "KillSwitchReset")
+
+
+def _optional(value: Decimal | int | str | None, name: str) -> Decimal | None:
+    return None if value is None else to_decimal(value, name)
+
+
+def _describe(request: OrderRequest) -> dict[str, str | None]:
+    return {"symbol": request.symbol, "side": request.side.value, "quantity": str(request.quantity),
+            "type": request.type.value, "price": None if request.price is None else str(request.price),
+            "stop_price": None if request.stop_price is None else str(request.stop_price),
+            "tif": request.tif.value, "strategy": request.strategy}

@@ -1,0 +1,188 @@
+"""The order management system, working inside the caller's write transaction.
+
+``accept`` runs every pre-trade policy check against state read in the same transaction
+(trading states, instruments, positions), so an order can never be accepted after a kill
+switch commits. Policy refusals are recorded as DENIED orders and returned as
+:class:`~athena.model.OrderDenied`; bad input raises :class:`~athena.errors.InvalidOrder`.
+Every status change is stored in ``order_transitions`` and published as an event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from sqlmodel import Session, col, select
+
+from athena.clock import utc
+from athena.errors import InvalidTransition, UnknownOrder
+from athena.execution.transitions import can_transition
+from athena.model import (
+    DenialReason,
+    Fill,
+    Order,
+    OrderDenied,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Side,
+    TimeInForce,
+    TradingState,
+)
+from athena.risk.trading_state import effective_state
+from athena.store import FillRow, InstrumentRow, OrderRow, OrderTransitionRow, publish
+
+__all__ = [
+    "accept",
+    "cancel",
+    "get_order",
+    "list_fills",
+    "list_orders",
+    "positions",
+    "record_fill",
+    "to_order",
+    "transition",
+]
+
+
+def to_order(row: OrderRow) -> Order:
+    """Turn a stored row into an Order value."""
+    return Order(
+        id=row.id or 0, client_order_id=row.client_order_id, symbol=row.symbol, side=Side(row.side),
+        type=OrderType(row.type), quantity=row.quantity, price=row.price, stop_price=row.stop_price,
+        tif=TimeInForce(row.tif), strategy=row.strategy, status=OrderStatus(row.status),
+        filled_quantity=row.filled_quantity, average_price=row.average_price, venue=row.venue, reason=row.reason,
+        created_at=utc(row.created_at), updated_at=utc(row.updated_at),
+    )
+
+
+def transition(s: Session, row: OrderRow, target: OrderStatus, now: datetime, reason: str | None = None) -> None:
+    """Move ``row`` to ``target`` if the state machine allows it; store and publish the change."""
+    current = OrderStatus(row.status)
+    if not can_transition(current, target):
+        raise InvalidTransition(row.id or 0, current.value, target.value)
+    row.status, row.updated_at = target.value, now
+    if reason:
+        row.reason = reason
+    s.add(row)
+    s.flush()
+    s.add(OrderTransitionRow(order_id=row.id or 0, from_status=current.value, to_status=target.value,
+                             reason=reason, ts=now))
+    publish(s, ts=now, type="OrderStatusChanged", subject=f"order:{row.id}", audit_seq=None,
+            payload={"order_id": row.id, "client_order_id": row.client_order_id, "from": current.value,
+                     "to": target.value, "reason": reason, "symbol": row.symbol})
+
+
+def positions(s: Session) -> dict[str, Decimal]:
+    """Return the net position per symbol: the signed sum of fills."""
+    net: dict[str, Decimal] = {}
+    for fill in s.exec(select(FillRow)):
+        net[fill.symbol] = net.get(fill.symbol, Decimal(0)) + Side(fill.side).sign * fill.quantity
+    return {symbol: qty for symbol, qty in net.items() if qty != 0}
+
+
+def _reduces(s: Session, request: OrderRequest) -> bool:
+    held = positions(s).get(request.symbol, Decimal(0))
+    return held != 0 and request.side.sign * held < 0 and request.quantity <= abs(held)
+
+
+def _policy(s: Session, request: OrderRequest, instrument: InstrumentRow | None) -> tuple[DenialReason, str] | None:
+    if instrument is None:
+        return DenialReason.UNKNOWN_SYMBOL, f"no instrument {request.symbol} on this venue"
+    if request.quantity < instrument.min_quantity:
+        return DenialReason.BELOW_MIN_QUANTITY, f"quantity {request.quantity} < minimum {instrument.min_quantity}"
+    if request.quantity % instrument.lot_size != 0:
+        return DenialReason.OFF_LOT, f"quantity {request.quantity} is not a multiple of lot {instrument.lot_size}"
+    for price in (request.price, request.stop_price):
+        if price is not None and price % instrument.tick_size != 0:
+            return DenialReason.OFF_TICK, f"price {price} is not a multiple of tick {instrument.tick_size}"
+    state, scope = effective_state(s, request.strategy)
+    if state is TradingState.HALTED and not _reduces(s, request):
+        code = DenialReason.STRATEGY_HALTED if scope != "global" else DenialReason.TRADING_HALTED
+        return code, f"trading is HALTED ({scope}); only exposure-reducing orders are accepted"
+    if state is TradingState.REDUCING and not _reduces(s, request):
+        return DenialReason.REDUCE_ONLY, f"trading is REDUCING ({scope}); this order would not reduce exposure"
+    return None
+
+
+def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, venue: str) -> Order | OrderDenied:
+    """Check and store a new order (SUBMITTED) or a denied one; same client id returns the first order."""
+    client_id = request.client_order_id or f"ath-{uuid.uuid4().hex[:20]}"
+    existing = s.exec(select(OrderRow).where(OrderRow.client_order_id == client_id)).first()
+    if existing is not None:
+        same = OrderRequest(existing.symbol, Side(existing.side), existing.quantity, OrderType(existing.type),
+                            existing.price, existing.stop_price, TimeInForce(existing.tif), client_id,
+                            existing.strategy).fingerprint() == request.fingerprint()
+        if same:
+            return to_order(existing)
+        return OrderDenied(existing.id or 0, client_id, DenialReason.DUPLICATE_CLIENT_ORDER_ID,
+                           f"client order id {client_id} was already used for a different order")
+    instrument = s.get(InstrumentRow, request.symbol)
+    row = OrderRow(
+        client_order_id=client_id, symbol=request.symbol, side=request.side.value, type=request.type.value,
+        quantity=request.quantity, price=request.price, stop_price=request.stop_price, tif=request.tif.value,
+        strategy=request.strategy, status=OrderStatus.NEW.value, filled_quantity=Decimal(0), venue=venue,
+        requested_by=requested_by, created_at=now, updated_at=now,
+    )
+    s.add(row)
+    s.flush()
+    denial = _policy(s, request, instrument)
+    if denial is not None:
+        transition(s, row, OrderStatus.DENIED, now, f"{denial[0].value}: {denial[1]}")
+        return OrderDenied(row.id or 0, client_id, denial[0], denial[1])
+    transition(s, row, OrderStatus.SUBMITTED, now)
+    return to_order(row)
+
+
+def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fee: Decimal, now: datetime) -> Fill:
+    """Record an execution, update filled quantity and average price, and move the status."""
+    if quantity <= 0 or quantity > row.quantity - row.filled_quantity:
+        raise InvalidTransition(row.id or 0, row.status, f"fill of {quantity}")
+    filled = row.filled_quantity + quantity
+    average = ((row.average_price or Decimal(0)) * row.filled_quantity + price * quantity) / filled
+    row.filled_quantity, row.average_price = filled, average
+    fill = FillRow(order_id=row.id or 0, symbol=row.symbol, side=row.side, quantity=quantity, price=price, fee=fee,
+                   ts=now)
+    s.add(fill)
+    s.flush()
+    transition(s, row, OrderStatus.FILLED if filled == row.quantity else OrderStatus.PARTIALLY_FILLED, now)
+    publish(s, ts=now, type="OrderFilled", subject=f"order:{row.id}", audit_seq=None,
+            payload={"order_id": row.id, "symbol": row.symbol, "side": row.side, "quantity": str(quantity),
+                     "price": str(price), "fee": str(fee)})
+    return Fill(fill.id or 0, row.id or 0, row.symbol, Side(row.side), quantity, price, fee, now)
+
+
+def get_order(s: Session, ref: int | str) -> OrderRow:
+    """Return the order with id ``ref`` (int) or client order id ``ref`` (str)."""
+    if isinstance(ref, int):
+        row = s.get(OrderRow, ref)
+    else:
+        row = s.exec(select(OrderRow).where(OrderRow.client_order_id == ref)).first()
+    if row is None:
+        raise UnknownOrder(f"no order {ref!r}")
+    return row
+
+
+def cancel(s: Session, row: OrderRow, now: datetime, reason: str) -> bool:
+    """Cancel an open order; return False when it was already finished."""
+    if not OrderStatus(row.status).is_open:
+        return False
+    if row.status != OrderStatus.PENDING_CANCEL.value and row.status != OrderStatus.NEW.value:
+        transition(s, row, OrderStatus.PENDING_CANCEL, now, reason)
+    transition(s, row, OrderStatus.CANCELLED, now, reason)
+    return True
+
+
+def list_orders(s: Session, *, open_only: bool = False, limit: int = 500) -> list[Order]:
+    """Return orders, newest first."""
+    stmt = select(OrderRow).order_by(col(OrderRow.id).desc()).limit(limit)
+    if open_only:
+        stmt = stmt.where(col(OrderRow.status).in_([st.value for st in OrderStatus if st.is_open]))
+    return [to_order(row) for row in s.exec(stmt)]
+
+
+def list_fills(s: Session, limit: int = 500) -> list[Fill]:
+    """Return fills, newest first."""
+    rows = s.exec(select(FillRow).order_by(col(FillRow.id).desc()).limit(limit))
+    return [Fill(r.id or 0, r.order_id, r.symbol, Side(r.side), r.quantity, r.price, r.fee, utc(r.ts)) for r in rows]

@@ -1,0 +1,57 @@
+"""Trading states in the database, read inside the transaction that accepts an order.
+
+On PostgreSQL the global row is read ``FOR SHARE``: an order acceptance and a kill switch
+(which updates that row) exclude each other, so once the HALTED state commits no later
+acceptance can have read ACTIVE. On SQLite every write transaction is exclusive already.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from athena.model import TradingState
+from athena.store import TradingStateRow
+
+__all__ = ["GLOBAL", "effective_state", "get_states", "set_state", "strategy_scope"]
+
+GLOBAL = "global"
+_RANK = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
+
+
+def strategy_scope(name: str) -> str:
+    """Return the scope key of a strategy."""
+    return f"strategy:{name}"
+
+
+def _state(s: Session, scope: str, lock: bool) -> TradingState | None:
+    stmt = select(TradingStateRow).where(TradingStateRow.scope == scope)
+    if lock:
+        stmt = stmt.with_for_update(read=True)
+    row = s.exec(stmt).first()
+    return TradingState(row.state) if row else None
+
+
+def effective_state(s: Session, strategy: str | None) -> tuple[TradingState, str]:
+    """Return the stricter of the global and the strategy's state, and the scope it comes from."""
+    state = _state(s, GLOBAL, lock=True) or TradingState.ACTIVE
+    scope = GLOBAL
+    if strategy:
+        own = _state(s, strategy_scope(strategy), lock=True)
+        if own is not None and _RANK[own] > _RANK[state]:
+            state, scope = own, strategy_scope(strategy)
+    return state, scope
+
+
+def get_states(s: Session) -> dict[str, TradingState]:
+    """Return every scope's state."""
+    return {row.scope: TradingState(row.state) for row in s.exec(select(TradingStateRow))}
+
+
+def set_state(s: Session, scope: str, state: TradingState, reason: str, by: str, now: datetime) -> TradingState | None:
+    """Set a scope's state; return the previous one (None if the scope was new)."""
+    row = s.get(TradingStateRow, scope)
+    previous = TradingState(row.state) if row else None
+    s.merge(TradingStateRow(scope=scope, state=state.value, reason=reason, updated_by=by, updated_at=now))
+    return previous

@@ -1,0 +1,137 @@
+"""Trading runtime throughput and the kill switch under load.
+
+- OMS throughput: orders per second through Console (authorize, pre-trade checks, OMS, paper
+  venue fill, audit entry, events), one durable transaction per order.
+- Kill switch: two processes submit resting orders as fast as they can; after a second the kill
+  switch is engaged; we time engage-to-all-cancelled and check that nothing was accepted after
+  the engaging commit. Repeated ``--trials`` times for p50/p99.
+
+Run: ``.venv/bin/python benchmarks/bench_trading.py`` (PostgreSQL too when it answers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import create_engine, text
+from tqdm import tqdm
+
+from athena.audit import AuditFilter
+from athena.execution import PaperVenue
+from athena.model import AuditOutcome, Role
+from athena.testing import ADMIN_PASSWORD, new_workspace
+from athena.testing.load import hammer_orders
+
+PG_URL = os.environ.get("ATHENA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
+PW = "Bench-Passw0rd-1"
+
+
+def throughput(home: Path, db_url: str | None, orders: int) -> float:
+    ws, _ = new_workspace(home, db_url=db_url)
+    admin = ws.login("admin", ADMIN_PASSWORD)
+    admin.add_user("trader", Role.TRADER, PW)
+    trader = ws.login("trader", PW)
+    with ws.store.write() as s:
+        PaperVenue().set_mark(s, "BTC/USDT", "50000", ws.clock.now())
+    start = time.perf_counter()
+    for i in tqdm(range(orders), desc="orders", leave=False):
+        trader.submit_order("BTC/USDT", "buy" if i % 2 else "sell", "0.001")
+    rate = orders / (time.perf_counter() - start)
+    ws.close()
+    return rate
+
+
+def kill_switch_trial(home: Path, db_url: str | None) -> tuple[float, float, bool]:
+    ws, _ = new_workspace(home, db_url=db_url)
+    admin = ws.login("admin", ADMIN_PASSWORD)
+    admin.add_user("trader", Role.TRADER, PW)
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(3)
+    workers = [ctx.Process(target=hammer_orders, args=(str(ws.settings.home), ws.settings.db_url, "trader", PW,
+                                                       30.0, barrier)) for _ in range(2)]
+    for w in workers:
+        w.start()
+    barrier.wait(timeout=120)
+    time.sleep(1.0)
+    t0 = time.perf_counter()
+    admin.engage_kill_switch("benchmark")
+    latency = time.perf_counter() - t0
+    for w in workers:
+        w.join(60)
+    entries = admin.audit(AuditFilter(limit=None, newest_first=False))
+    engage = next(e for e in entries if e.action == "killswitch.engage")
+    accepted = [e for e in entries if e.action == "orders.submit" and e.outcome is AuditOutcome.OK]
+    first = min(e.ts for e in accepted)
+    load = len(accepted) / max((engage.ts - first).total_seconds(), 1e-9)
+    clean = all(e.seq < engage.seq for e in accepted) and not admin.orders(open_only=True, limit=100_000)
+    ws.close()
+    return latency, load, clean
+
+
+def _pg_url() -> tuple[str, str] | None:
+    try:
+        engine = create_engine("postgresql+psycopg://" + PG_URL.split("://", 1)[1])
+        schema = f"athena_bench_{uuid.uuid4().hex[:8]}"
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - report and skip the backend
+        print(f"postgresql: skipped ({type(exc).__name__}: not reachable at {PG_URL})")
+        return None
+    sep = "&" if "?" in PG_URL else "?"
+    return schema, f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
+
+
+def _drop(schema: str) -> None:
+    engine = create_engine("postgresql+psycopg://" + PG_URL.split("://", 1)[1])
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def _fresh_url(backend: str, schemas: list[str]) -> str | None:
+    if backend == "sqlite":
+        return None
+    made = _pg_url()
+    if made is None:
+        raise SystemExit("PostgreSQL went away during the benchmark")
+    schemas.append(made[0])
+    return made[1]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--orders", type=int, default=1000)
+    parser.add_argument("--trials", type=int, default=5)
+    args = parser.parse_args()
+    backends = ["sqlite"]
+    pg = _pg_url()
+    if pg:
+        backends.append("postgresql")
+    print(f"{'backend':11} {'orders/s':>9} {'engage p50 ms':>14} {'engage p99 ms':>14} {'load orders/s':>14} clean")
+    for name in backends:
+        schemas: list[str] = []
+        with tempfile.TemporaryDirectory() as tmp:
+            rate = throughput(Path(tmp) / "t", _fresh_url(name, schemas), args.orders)
+            trials = [kill_switch_trial(Path(tmp) / f"k{i}", _fresh_url(name, schemas)) for i in range(args.trials)]
+        for schema in schemas:
+            _drop(schema)
+        latencies = sorted(t[0] * 1000 for t in trials)
+        p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
+        load = statistics.median(t[1] for t in trials)
+        print(f"{name:11} {rate:9,.0f} {statistics.median(latencies):14.1f} {p99:14.1f} {load:14,.0f} "
+              f"{all(t[2] for t in trials)}")
+    if pg:
+        _drop(pg[0])
+
+
+if __name__ == "__main__":
+    main()
