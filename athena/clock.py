@@ -7,7 +7,7 @@ and move time with :meth:`SimulatedClock.advance` instead of sleeping.
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 __all__ = ["Clock", "LiveClock", "SimulatedClock", "utc"]
@@ -16,8 +16,8 @@ __all__ = ["Clock", "LiveClock", "SimulatedClock", "utc"]
 def utc(value: datetime) -> datetime:
     """Return ``value`` as an aware UTC datetime; naive values are taken as UTC."""
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 class Clock(Protocol):
@@ -33,7 +33,7 @@ class LiveClock:
 
     def now(self) -> datetime:
         """Return the current wall-clock time in UTC."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
     def __repr__(self) -> str:
         return "LiveClock()"
@@ -43,7 +43,7 @@ class SimulatedClock:
     """A clock that moves only when told to; safe to share between threads."""
 
     def __init__(self, start: datetime | None = None) -> None:
-        self._now = utc(start) if start else datetime(2026, 1, 1, tzinfo=timezone.utc)
+        self._now = utc(start) if start else datetime(2026, 1, 1, tzinfo=UTC)
         self._lock = threading.Lock()
 
     def now(self) -> datetime:

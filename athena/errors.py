@@ -14,7 +14,8 @@
     │   ├── InvalidData                    malformed or inconsistent market data
     │   ├── UnknownStrategy                with "did you mean" suggestions
     │   ├── InvalidParameter               unknown or out-of-range strategy parameter
-    │   └── InvalidOrder                   quantities, prices, symbols of an order
+    │   ├── InvalidOrder                   quantities, prices, symbols of an order
+    │   └── UnknownOrder
     ├── NotAllowed (PermissionError)       the identity may not do this; audited
     │   ├── AuthenticationFailed           bad password, unknown user
     │   │   ├── AccountLocked
@@ -30,7 +31,8 @@
     ├── WorkspaceError                     the workspace is missing or not initialised
     │   └── NotInitialised
     └── IntegrityError                     stored state failed a consistency check
-        └── LedgerIntegrityError           the audit chain does not hold
+        ├── LedgerIntegrityError           the audit chain does not hold
+        └── InvalidTransition              an order state change the state machine forbids
 """
 
 from __future__ import annotations
@@ -86,6 +88,10 @@ class InvalidParameter(InvalidInput):
 
 class InvalidOrder(InvalidInput):
     """An order's quantity, price, symbol or type is invalid."""
+
+
+class UnknownOrder(InvalidInput):
+    """No order has that id or client order id."""
 
 
 class NotAllowed(AthenaError, PermissionError):
@@ -161,6 +167,16 @@ class LedgerIntegrityError(IntegrityError):
         self.reason = reason
 
 
+class InvalidTransition(IntegrityError):
+    """An order was asked to move between states the state machine does not connect."""
+
+    def __init__(self, order_id: int, current: str, target: str) -> None:
+        super().__init__(f"order {order_id} cannot go from {current} to {target}")
+        self.order_id = order_id
+        self.current = current
+        self.target = target
+
+
 __all__ = [
     "AccountLocked",
     "ApprovalNotPending",
@@ -175,6 +191,7 @@ __all__ = [
     "InvalidParameter",
     "InvalidSession",
     "InvalidTotp",
+    "InvalidTransition",
     "LedgerIntegrityError",
     "NotAllowed",
     "NotInitialised",
@@ -186,6 +203,7 @@ __all__ = [
     "TotpRequired",
     "Unavailable",
     "UnknownApproval",
+    "UnknownOrder",
     "UnknownRole",
     "UnknownStrategy",
     "UnknownUser",
