@@ -30,7 +30,7 @@ from athena.model import (
     to_decimal,
 )
 from athena.risk import GLOBAL, get_states, set_state, strategy_scope
-from athena.store import OrderRow, TradingStateRow
+from athena.store import MarkRow, OrderRow, TradingStateRow
 
 __all__ = ["TradingMixin"]
 
@@ -118,6 +118,11 @@ class TradingMixin(ApprovalsMixin):
     def positions(self) -> dict[str, Decimal]:
         """Return the net position per symbol (the sum of signed fills)."""
         return self._read(Permission.EVENTS_READ, "positions.list", oms.positions)
+
+    def marks(self) -> dict[str, Decimal]:
+        """Return the latest mark price per symbol."""
+        return self._read(Permission.EVENTS_READ, "market.marks",
+                          lambda s: {row.symbol: row.price for row in s.exec(select(MarkRow))})
 
     def trading_states(self) -> dict[str, TradingState]:
         """Return the state of every scope (``global`` and ``strategy:<name>``)."""
