@@ -20,7 +20,16 @@ from athena.config import SecuritySettings, Settings, redact_url
 from athena.errors import NotInitialised, WorkspaceError
 from athena.keys import WorkspaceKey
 from athena.model import AuditOutcome, Role, TradingMode
-from athena.store import SettingRow, Store, UserRow, current_version, last_event_id, migrate, publish
+from athena.store import (
+    MIGRATIONS,
+    SettingRow,
+    Store,
+    UserRow,
+    current_version,
+    last_event_id,
+    migrate,
+    publish,
+)
 
 if TYPE_CHECKING:
     from athena.console import Console
@@ -114,6 +123,12 @@ class Workspace:
         if "workspace_id" not in existing:
             raise NotInitialised(f"database of {settings.home} is not initialised; run `athena init`")
         ws._check_key(existing)
+        version, latest = current_version(store), MIGRATIONS[-1].version
+        if version < latest:
+            raise NotInitialised(
+                f"database schema is at version {version}, this Athena needs {latest}; "
+                "run `athena init` to upgrade it"
+            )
         return ws
 
     def _check_key(self, existing: dict[str, str]) -> None:

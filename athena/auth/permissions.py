@@ -37,6 +37,7 @@ class Permission(StrEnum):
     TRADING_HALT = "trading.halt"
     KILLSWITCH_ENGAGE = "killswitch.engage"
     KILLSWITCH_RESET = "killswitch.reset"
+    ENGINE_RUN = "engine.run"
 
 
 _READ = frozenset({Permission.AUDIT_READ, Permission.AUDIT_EXPORT, Permission.EVENTS_READ, Permission.SELF_MANAGE})

@@ -20,6 +20,8 @@ __all__ = [
     "MarkRow",
     "OrderRow",
     "OrderTransitionRow",
+    "SnapshotRow",
+    "EngineStatusRow",
     "RunRow",
     "TradingStateRow",
     "ApprovalRow",
@@ -214,3 +216,35 @@ class RunRow(SQLModel, table=True):
     error: str | None = None
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=_aware())
+
+
+class SnapshotRow(SQLModel, table=True):
+    __tablename__ = "snapshots"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(sa_column=_aware())
+    nav: Decimal = Field(sa_column=_decimal())
+    cash: Decimal = Field(sa_column=_decimal())
+    realized_pnl: Decimal = Field(sa_column=_decimal())
+    unrealized_pnl: Decimal = Field(sa_column=_decimal())
+    fees: Decimal = Field(sa_column=_decimal())
+    gross_exposure: Decimal = Field(sa_column=_decimal())
+    net_exposure: Decimal = Field(sa_column=_decimal())
+    leverage: Decimal = Field(sa_column=_decimal())
+    drawdown: Decimal = Field(sa_column=_decimal())
+    peak_nav: Decimal = Field(sa_column=_decimal())
+    detail: str
+
+
+class EngineStatusRow(SQLModel, table=True):
+    __tablename__ = "engine_status"
+
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    state: str = Field(max_length=16)
+    pid: int
+    host: str = Field(max_length=128)
+    feed: str = Field(max_length=32)
+    started_at: datetime = Field(sa_column=_aware())
+    heartbeat_at: datetime = Field(sa_column=_aware())
+    ticks: int
+    last_latency_ms: float
