@@ -17,6 +17,7 @@ import click
 
 from athena.config import Settings
 from athena.console import Console
+from athena.errors import InvalidParameter
 from athena.workspace import Workspace
 
 __all__ = ["EXIT_BROKEN", "EXIT_DENIED", "EXIT_ERROR", "EXIT_INPUT", "Context", "cli", "pass_ctx"]
@@ -90,6 +91,17 @@ def table(rows: Sequence[Sequence[Any]], headers: Sequence[str]) -> None:
         click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
         if n == 0:
             click.echo("  ".join("-" * w for w in widths))
+
+
+def parse_params(values: tuple[str, ...]) -> dict[str, object]:
+    """Turn repeated ``NAME=VALUE`` options into a dict (values stay strings)."""
+    out: dict[str, object] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise InvalidParameter(f"parameters are NAME=VALUE, was {item!r}")
+        out[name.strip()] = value.strip()
+    return out
 
 
 def pairs(data: dict[str, Any]) -> None:

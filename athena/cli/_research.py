@@ -8,23 +8,13 @@ from typing import Any
 
 import click
 
-from athena.cli._base import Context, cli, pairs, table
+from athena.cli._base import Context, cli, pairs, parse_params, table
 from athena.errors import InvalidParameter, NotInitialised
-
-
-def _params(values: tuple[str, ...]) -> dict[str, object]:
-    out: dict[str, object] = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not sep or not name:
-            raise InvalidParameter(f"parameters are NAME=VALUE, was {item!r}")
-        out[name.strip()] = value.strip()
-    return out
 
 
 def _grid(values: tuple[str, ...]) -> dict[str, list[object]]:
     grid: dict[str, list[object]] = {}
-    for name, value in _params(values).items():
+    for name, value in parse_params(values).items():
         text = str(value)
         if ":" in text:
             parts = text.split(":")
@@ -80,7 +70,7 @@ def backtest(ctx: Context, strategy: str, data_path: Path, cash: float, commissi
 
     result = bt.run(strategy, data.load(data_path), cash=cash, commission=commission,
                     fixed_commission=fixed_commission, slippage_bps=slippage_bps, fill=fill,  # type: ignore[arg-type]
-                    fractional=not whole_units, params=_params(params))
+                    fractional=not whole_units, params=parse_params(params))
     artefacts: dict[str, str] = {}
     if report_path is not None:
         artefacts["report"] = str(result.report(report_path))

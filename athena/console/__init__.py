@@ -14,13 +14,13 @@ from athena.console._audit import AuditMixin
 from athena.console._core import Done
 from athena.console._engine import EngineMixin, EngineStatus, Snapshot
 from athena.console._runs import RunsMixin
-from athena.console._trading import TradingMixin
+from athena.console._strategies import Deployment, StrategiesMixin
 from athena.console._users import UsersMixin
 
-__all__ = ["PRIVILEGED_ACTIONS", "Console", "Done", "EngineStatus", "Snapshot"]
+__all__ = ["PRIVILEGED_ACTIONS", "Console", "Deployment", "Done", "EngineStatus", "Snapshot"]
 
 
-class Console(UsersMixin, TradingMixin, RunsMixin, EngineMixin, AuditMixin):
+class Console(UsersMixin, StrategiesMixin, RunsMixin, EngineMixin, AuditMixin):
     """Every operator action, bound to one authenticated identity.
 
     Get one from :meth:`athena.Workspace.login`, :meth:`~athena.Workspace.resume` or

@@ -1,8 +1,10 @@
-"""The live engine: feed -> marks and paper matching -> snapshots, with a heartbeat.
+"""The live engine: feed -> marks and paper matching -> strategies -> orders -> snapshots.
 
 One :meth:`Engine.step` is one tick: new prices are written as marks (which fills resting paper
-orders) in one transaction with the heartbeat; every ``snapshot_every_s`` a snapshot of the
-portfolio is written and published. :meth:`Engine.run` paces steps on the wall clock until
+orders) in one transaction with the heartbeat; strategies in paper trading get the tick, and at
+each closed bar trade towards their target through Console as ``system:engine`` (a strategy that
+raises is halted, the engine goes on); every ``snapshot_every_s`` a snapshot of the portfolio is
+written and published. :meth:`Engine.run` paces steps on the wall clock until
 stopped; tests drive :meth:`step` with a simulated clock instead.
 """
 
@@ -14,14 +16,18 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
 from sqlmodel import col, select
 
 from athena.console._engine import starting_cash
+from athena.data import parse_timeframe
 from athena.data.feed import SyntheticFeed
+from athena.errors import AthenaError
 from athena.execution import PaperVenue
 from athena.execution.portfolio import PortfolioView, portfolio
+from athena.runtime.strategies import StrategyRunner
 from athena.store import EngineStatusRow, InstrumentRow, SnapshotRow, publish
 from athena.workspace import Workspace
 
@@ -62,6 +68,7 @@ class Engine:
         self._feed = self.feed or SyntheticFeed(tick_sizes=sizes, seed=self.config.seed)
         self._last_snapshot: float | None = None
         self._stop = threading.Event()
+        self._runners: dict[str, StrategyRunner] = {}
 
     def start(self) -> None:
         """Record that the engine runs (audited)."""
@@ -83,11 +90,46 @@ class Engine:
             publish(s, ts=now, type="MarketTick", subject="feed:synthetic", audit_seq=None,
                     payload={"prices": {k: str(v) for k, v in prices.items()}, "fills": fills})
         self.ticks += 1
+        self._run_strategies(now, prices)
         elapsed = self.ticks * self.config.tick_s
         if self._last_snapshot is None or elapsed - self._last_snapshot >= self.config.snapshot_every_s:
             self.snapshot()
             self._last_snapshot = elapsed
         return prices
+
+    def _refresh_runners(self) -> list[StrategyRunner]:
+        live = {d.name: d for d in self._console.strategies() if d.lifecycle == "paper"}
+        for name in set(self._runners) - set(live):
+            del self._runners[name]
+        for name, d in live.items():
+            current = self._runners.get(name)
+            if current is None or current.params != d.params:
+                runner = StrategyRunner(name, d.ref, d.params, d.symbols, d.capital,
+                                        bar_s=int(parse_timeframe(d.timeframe).total_seconds()))
+                if current is not None:
+                    runner.builders = current.builders
+                self._runners[name] = runner
+        return list(self._runners.values())
+
+    def _run_strategies(self, now: datetime, prices: dict[str, Decimal]) -> None:
+        runners = self._refresh_runners()
+        if not runners:
+            return
+        with self.workspace.store.read() as s:
+            lots = {row.symbol: row.lot_size for row in s.exec(select(InstrumentRow))}
+        for runner in runners:
+            if not runner.on_prices(now, prices):
+                continue
+            held = {p.symbol: p.quantity for p in self._console.portfolio(runner.name).positions}
+            try:
+                orders = runner.orders(held, lots)
+            except AthenaError as exc:
+                self._console.halt_strategy(runner.name, f"strategy failed: {exc}")
+                continue
+            stamp = runner.bar_time().strftime("%Y%m%dT%H%M%S")
+            for symbol, side, quantity in orders:
+                self._console.submit_order(symbol, side, quantity, strategy=runner.name,
+                                           client_order_id=f"{runner.name}:{symbol.replace('/', '')}:{stamp}")
 
     def snapshot(self) -> PortfolioView:
         """Write and publish the portfolio figures now."""

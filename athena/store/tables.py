@@ -20,6 +20,8 @@ __all__ = [
     "MarkRow",
     "OrderRow",
     "OrderTransitionRow",
+    "DeploymentRow",
+    "ParamVersionRow",
     "SnapshotRow",
     "EngineStatusRow",
     "RunRow",
@@ -248,3 +250,30 @@ class EngineStatusRow(SQLModel, table=True):
     heartbeat_at: datetime = Field(sa_column=_aware())
     ticks: int
     last_latency_ms: float
+
+
+class DeploymentRow(SQLModel, table=True):
+    __tablename__ = "strategy_deployments"
+
+    name: str = Field(primary_key=True, max_length=64)
+    ref: str = Field(max_length=256)
+    symbols: str
+    timeframe: str = Field(max_length=16)
+    params: str
+    params_version: int
+    capital: Decimal = Field(sa_column=_decimal())
+    lifecycle: str = Field(max_length=16)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_aware())
+    updated_at: datetime = Field(sa_column=_aware())
+
+
+class ParamVersionRow(SQLModel, table=True):
+    __tablename__ = "strategy_param_versions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(foreign_key="strategy_deployments.name", index=True, max_length=64)
+    version: int
+    params: str
+    changed_by: str = Field(max_length=64)
+    changed_at: datetime = Field(sa_column=_aware())
