@@ -14,15 +14,18 @@ from athena.cli._base import Context, cli, pairs, pass_ctx, table
 @click.option("--tick", "tick_s", default=1.0, show_default=True, type=click.FloatRange(0.01), help="Seconds per tick.")
 @click.option("--ticks", "max_ticks", type=click.IntRange(1), help="Stop after this many ticks.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the synthetic feed.")
+@click.option("--min-bars", default=50, show_default=True, type=click.IntRange(1),
+              help="Bars a strategy sees before it may trade.")
 @click.pass_context
-def engine(click_ctx: click.Context, tick_s: float, max_ticks: int | None, seed: int) -> None:
+def engine(click_ctx: click.Context, tick_s: float, max_ticks: int | None, seed: int, min_bars: int) -> None:
     """Run the live loop (synthetic feed, paper venue, snapshots) until Ctrl-C or SIGTERM."""
     if click_ctx.invoked_subcommand is not None:
         return
     from athena.runtime.engine import Engine, EngineConfig
 
     ctx: Context = click_ctx.obj
-    loop = Engine(ctx.workspace(), EngineConfig(tick_s=tick_s, snapshot_every_s=max(1.0, tick_s), seed=seed))
+    config = EngineConfig(tick_s=tick_s, snapshot_every_s=max(1.0, tick_s), seed=seed, min_bars=min_bars)
+    loop = Engine(ctx.workspace(), config)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         loop.stop()

@@ -44,10 +44,13 @@ class EngineConfig:
     tick_s: float = 1.0
     snapshot_every_s: float = 1.0
     seed: int = 0
+    min_bars: int = 50
 
     def __post_init__(self) -> None:
         if self.tick_s <= 0 or self.snapshot_every_s <= 0:
             raise ValueError(f"tick_s and snapshot_every_s must be > 0, were {self.tick_s}, {self.snapshot_every_s}")
+        if self.min_bars < 1:
+            raise ValueError(f"min_bars must be >= 1, was {self.min_bars}")
 
 
 @dataclass
@@ -105,7 +108,8 @@ class Engine:
             current = self._runners.get(name)
             if current is None or current.params != d.params:
                 runner = StrategyRunner(name, d.ref, d.params, d.symbols, d.capital,
-                                        bar_s=int(parse_timeframe(d.timeframe).total_seconds()))
+                                        bar_s=int(parse_timeframe(d.timeframe).total_seconds()),
+                                        min_bars=self.config.min_bars)
                 if current is not None:
                     runner.builders = current.builders
                 self._runners[name] = runner

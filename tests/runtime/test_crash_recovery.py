@@ -1,0 +1,61 @@
+"""kill -9 the engine while a strategy trades, restart it, and check nothing was lost or doubled."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from athena.model import OrderStatus, Role, Side
+from athena.testing import ADMIN_PASSWORD, new_workspace
+
+PW = "Desk-Passw0rd-77"
+
+
+@pytest.mark.slow
+def test_engine_when_killed_at_random_points_loses_and_doubles_nothing(tmp_path: Path) -> None:
+    ws, _ = new_workspace(tmp_path / "ws")
+    admin = ws.login("admin", ADMIN_PASSWORD)
+    admin.add_user("quinn", Role.QUANT, PW)
+    admin.add_user("rita", Role.RISK, PW)
+    ws.login("quinn", PW).register_strategy("flip", "sma_cross", ["BTC/USDT", "ETH/USDT"],
+                                            params={"fast": 2, "slow": 3}, capital=50_000, timeframe="1s")
+    ws.login("rita", PW).approve_strategy("flip")
+    admin.activate_strategy("flip")
+    env = {**os.environ, "ATHENA_HOME": str(ws.settings.home)}
+    env.pop("ATHENA_DB_URL", None)
+    rng = random.Random(7)
+    for _ in range(3):
+        proc = subprocess.Popen([sys.executable, "-m", "athena", "engine", "--tick", "0.05", "--min-bars", "3",
+                                 "--seed", str(rng.randrange(1000))], env=env, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(6.0, 10.0))
+        os.kill(proc.pid, signal.SIGKILL)
+        _, err = proc.communicate(timeout=10)
+        assert b"Traceback" not in err, err.decode()
+    orders = admin.orders(limit=100_000)
+    fills = admin.fills(limit=100_000)
+    assert len([o for o in orders if o.status is OrderStatus.FILLED]) >= 2, "the strategy never traded"
+    assert all(count == 1 for count in Counter(o.client_order_id for o in orders).values())
+    by_order = Counter[int]()
+    for fill in fills:
+        by_order[fill.order_id] += 1
+    for order in orders:
+        filled = sum((f.quantity for f in fills if f.order_id == order.id), Decimal(0))
+        assert filled == order.filled_quantity, order
+        assert order.status is not OrderStatus.FILLED or filled == order.quantity
+    net: dict[str, Decimal] = {}
+    for fill in fills:
+        net[fill.symbol] = net.get(fill.symbol, Decimal(0)) + Side(fill.side).sign * fill.quantity
+    assert {p.symbol: p.quantity for p in admin.portfolio().positions if p.quantity} == {
+        k: v for k, v in net.items() if v}
+    assert admin.verify_audit().ok
+    submits = [e for e in admin.audit(None) if e.action == "orders.submit"]
+    assert len(submits) == len(orders)
