@@ -38,6 +38,7 @@ class Permission(StrEnum):
     KILLSWITCH_ENGAGE = "killswitch.engage"
     KILLSWITCH_RESET = "killswitch.reset"
     ENGINE_RUN = "engine.run"
+    ALERTS_RAISE = "alerts.raise"
 
 
 _READ = frozenset({Permission.AUDIT_READ, Permission.AUDIT_EXPORT, Permission.EVENTS_READ, Permission.SELF_MANAGE})
@@ -56,6 +57,7 @@ MATRIX: dict[Role, frozenset[Permission]] = {
     Role.RISK: _READ
     | {
         Permission.MANDATES_EDIT,
+        Permission.ALERTS_RAISE,
         Permission.TRADING_HALT,
         Permission.KILLSWITCH_ENGAGE,
         Permission.STRATEGIES_APPROVE,

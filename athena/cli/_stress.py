@@ -21,19 +21,20 @@ def _book(fn: Any) -> Any:
         click.option("--portfolio", type=click.Choice(["live"]), help="Use the live positions and marks (login)."),
         click.option("--prices", "prices_path", type=_FILE, help="CSV/JSON file of symbol,price."),
         click.option("--data", "data_path", type=_FILE, help="Bars (CSV/Parquet): last closes and return history."),
-        click.option("--cash", default=0.0, show_default=True, type=float,
-                     help="Cash of the book (NAV = cash + notional)."),
+        click.option("--strategy", help="With --portfolio live: only this strategy's book."),
+        click.option("--cash", type=float,
+                     help="Cash of the book (NAV = cash + notional); default 0, or the live book's cash."),
     ]):
         fn = option(fn)
     return fn
 
 
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
+def _ratio(value: float | None) -> str:
+    return "n/a" if value is None or not math.isfinite(value) else f"{value:.2f}"
 
 
 def _load_book(ctx: Context, positions_path: Path | None, portfolio: str | None, prices_path: Path | None,
-               data_path: Path | None, cash: float) -> tuple[Any, Any]:
+               data_path: Path | None, strategy: str | None, cash: float | None) -> tuple[Any, Any]:
     from athena import data
     from athena.stress import Portfolio, read_positions_table, read_prices
 
@@ -42,22 +43,28 @@ def _load_book(ctx: Context, positions_path: Path | None, portfolio: str | None,
     bars = data.load(data_path) if data_path is not None else None
     own: dict[str, float] = {}
     stops: dict[str, float] = {}
+    if strategy is not None and portfolio is None:
+        raise click.UsageError("--strategy needs --portfolio live")
     if positions_path is None:
-        console = ctx.console()
-        held = {s: float(q) for s, q in console.positions().items()}
-        own = {s: float(p) for s, p in console.marks().items()}
+        live = Portfolio.from_console(ctx.console(), strategy=strategy, cash=cash)
+        held, own, cash = dict(live.positions), dict(live.prices), live.cash
     else:
         rows = read_positions_table(positions_path)
         held = {s: r["quantity"] for s, r in rows.items()}
         own = {s: r["price"] for s, r in rows.items() if "price" in r}
         stops = {s: r["stop"] for s, r in rows.items() if "stop" in r}
+    if bars is not None and data_path is not None:
+        missing = sorted(s for s, q in held.items() if q != 0 and s not in bars.symbols)
+        if missing:
+            raise InvalidInput(f"no price history for {', '.join(missing)} in {data_path.name}, "
+                               f"which holds {', '.join(bars.symbols)}")
     prices = {s: float(bars[s]["close"].iloc[-1]) for s in bars.symbols if s in held} if bars is not None else {}
     prices.update(own)
     if prices_path is not None:
         prices.update(read_prices(prices_path))
     if not any(q != 0 for q in held.values()):
         raise InvalidInput("the portfolio holds no positions")
-    return Portfolio(positions=held, prices=prices, cash=cash, stops=stops), bars
+    return Portfolio(positions=held, prices=prices, cash=cash or 0.0, stops=stops), bars
 
 
 def _limits(values: tuple[str, ...]) -> Any:
@@ -104,7 +111,8 @@ def stress_scenarios(ctx: Context, scenario_file: Path | None) -> None:
 @click.option("--confidence", default=0.99, show_default=True, type=float, help="Confidence of the stressed VaR.")
 @pass_ctx
 def stress_run(ctx: Context, names: tuple[str, ...], scenario_file: Path | None, positions_path: Path | None,
-               portfolio: str | None, prices_path: Path | None, data_path: Path | None, cash: float,
+               portfolio: str | None, prices_path: Path | None, data_path: Path | None,
+               strategy: str | None, cash: float | None,
                limit_values: tuple[str, ...], confidence: float) -> None:
     """Apply scenarios to a book: PnL, NAV after, drawdown, exposures, leverage, limit breaches."""
     from athena import stress as st
@@ -114,7 +122,7 @@ def stress_run(ctx: Context, names: tuple[str, ...], scenario_file: Path | None,
     chosen = [st.get(n, extra) for n in names if n != "all"]
     if "all" in names:
         chosen += [s for s in st.library().values() if s not in chosen]
-    book, bars = _load_book(ctx, positions_path, portfolio, prices_path, data_path, cash)
+    book, bars = _load_book(ctx, positions_path, portfolio, prices_path, data_path, strategy, cash)
     limits = _limits(limit_values)
     returns = returns_of(bars, book.positions) if bars is not None else None
     impacts = [st.impact(s, book, limits=limits, returns=returns, confidence=confidence) for s in chosen]
@@ -157,12 +165,12 @@ def risk() -> None:
 @pass_ctx
 def risk_var(ctx: Context, method: str, confidence: float, horizon: str, simulations: int, seed: int,
              positions_path: Path | None, portfolio: str | None, prices_path: Path | None, data_path: Path | None,
-             cash: float) -> None:
+             strategy: str | None, cash: float | None) -> None:
     """VaR and CVaR of a book from the return history in --data, with component VaR per position."""
     from athena.risk.returns import returns_of
     from athena.risk.var import value_at_risk
 
-    book, bars = _load_book(ctx, positions_path, portfolio, prices_path, data_path, cash)
+    book, bars = _load_book(ctx, positions_path, portfolio, prices_path, data_path, strategy, cash)
     if bars is None:
         raise click.UsageError("VaR needs the return history: pass --data FILE")
     exposures = {s: q * book.prices[s] for s, q in book.positions.items()}
@@ -188,13 +196,13 @@ def risk_var(ctx: Context, method: str, confidence: float, horizon: str, simulat
 @click.option("--top", default=5, show_default=True, type=click.IntRange(1), help="Largest weights to show.")
 @pass_ctx
 def risk_exposures(ctx: Context, positions_path: Path | None, portfolio: str | None, prices_path: Path | None,
-                   data_path: Path | None, cash: float, top: int) -> None:
+                   data_path: Path | None, strategy: str | None, cash: float | None, top: int) -> None:
     """Exposures, leverage and concentration of a book; the correlation matrix when --data is given."""
     from athena.risk.correlation import average_correlation, correlation_matrix
     from athena.risk.exposures import concentration, exposures
     from athena.risk.returns import returns_of
 
-    book, bars = _load_book(ctx, positions_path, portfolio, prices_path, data_path, cash)
+    book, bars = _load_book(ctx, positions_path, portfolio, prices_path, data_path, strategy, cash)
     exp = exposures(book.positions, book.prices, nav=book.nav)
     conc = concentration(exp.table["notional"], top=top)
     corr = correlation_matrix(returns_of(bars, book.positions)) if bars is not None else None
@@ -207,7 +215,7 @@ def risk_exposures(ctx: Context, positions_path: Path | None, portfolio: str | N
         table([(s, f"{r.quantity:,.8g}", f"{r.price:,.6g}", f"{r.notional:,.2f}", f"{r.weight:.2%}")
                for s, r in exp.table.iterrows()], ["SYMBOL", "QUANTITY", "PRICE", "NOTIONAL", "WEIGHT"])
         pairs({"NAV": f"{book.nav:,.2f}", "gross": f"{exp.gross:,.2f}", "net": f"{exp.net:,.2f}",
-               "gross leverage": _finite(exp.gross_leverage), "net leverage": _finite(exp.net_leverage),
+               "gross leverage": _ratio(exp.gross_leverage), "net leverage": _ratio(exp.net_leverage),
                "HHI": f"{conc.hhi:.4f}", "effective n": f"{conc.effective_positions:.2f}"})
         if corr is not None:
             click.echo(corr.round(3).to_string())

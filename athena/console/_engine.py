@@ -14,14 +14,14 @@ from athena.auth import Permission
 from athena.clock import utc
 from athena.console._core import ConsoleCore, Done
 from athena.errors import InvalidInput
-from athena.execution.portfolio import PortfolioView, portfolio
+from athena.execution.portfolio import PortfolioView, portfolio, starting_cash
 from athena.model import Identity
-from athena.store import EngineStatusRow, SettingRow, SnapshotRow
+from athena.store import EngineStatusRow, SnapshotRow
 
-__all__ = ["DEFAULT_PAPER_CASH", "EngineMixin", "EngineStatus", "Snapshot", "starting_cash"]
+__all__ = ["EngineMixin", "EngineStatus", "Snapshot"]
 
-DEFAULT_PAPER_CASH = Decimal("1000000")
 ENGINE_STATES = ("running", "stopped")
+ALERT_SEVERITIES = ("info", "warning", "critical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +61,6 @@ class EngineStatus:
         return (now - self.heartbeat_at).total_seconds()
 
 
-def starting_cash(s: Session) -> Decimal:
-    """Return the paper account's starting cash (setting ``paper_cash``)."""
-    row = s.get(SettingRow, "paper_cash")
-    return Decimal(row.value) if row else DEFAULT_PAPER_CASH
-
-
 def to_snapshot(row: SnapshotRow) -> Snapshot:
     """Turn a stored row into a Snapshot value."""
     return Snapshot(row.id or 0, utc(row.ts), row.nav, row.cash, row.realized_pnl, row.unrealized_pnl, row.fees,
@@ -95,6 +89,17 @@ class EngineMixin(ConsoleCore):
                         ["EngineStarted" if state == "running" else "EngineStopped"])
 
         self._write(Permission.ENGINE_RUN, f"engine.{'start' if state == 'running' else 'stop'}", "engine", work)
+
+    def raise_alert(self, severity: str, source: str, message: str, details: dict[str, Any] | None = None) -> None:
+        """Record an alert (audited and published as ``AlertRaised``)."""
+        if severity not in ALERT_SEVERITIES:
+            raise InvalidInput(f"severity must be one of {', '.join(ALERT_SEVERITIES)}, was {severity!r}")
+
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            return Done(None, {"severity": severity, "source": source, "message": message, **(details or {})},
+                        ["AlertRaised"])
+
+        self._write(Permission.ALERTS_RAISE, "alerts.raise", source, work)
 
     def engine_status(self) -> EngineStatus | None:
         """Return the engine's last heartbeat, or None if it never ran."""

@@ -30,6 +30,7 @@ from athena.model import (
     to_decimal,
 )
 from athena.risk import GLOBAL, get_states, set_state, strategy_scope
+from athena.risk.checks import mandate_check
 from athena.store import MarkRow, OrderRow, TradingStateRow
 
 __all__ = ["TradingMixin"]
@@ -70,7 +71,7 @@ class TradingMixin(ApprovalsMixin):
             raise InvalidOrder(f"invalid order: {exc}") from None
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
-            result = oms.accept(s, request, who.actor, now, self.venue.name)
+            result = oms.accept(s, request, who.actor, now, self.venue.name, [mandate_check(now)])
             if isinstance(result, OrderDenied):
                 return Done(result, {"client_order_id": result.client_order_id, "reason": result.reason.value,
                                      "message": result.message, **_describe(request)},

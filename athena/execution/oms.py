@@ -10,6 +10,7 @@ Every status change is stored in ``order_transitions`` and published as an event
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -34,6 +35,7 @@ from athena.risk.trading_state import effective_state
 from athena.store import FillRow, InstrumentRow, OrderRow, OrderTransitionRow, publish
 
 __all__ = [
+    "Check",
     "accept",
     "cancel",
     "get_order",
@@ -106,8 +108,16 @@ def _policy(s: Session, request: OrderRequest, instrument: InstrumentRow | None)
     return None
 
 
-def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, venue: str) -> Order | OrderDenied:
-    """Check and store a new order (SUBMITTED) or a denied one; same client id returns the first order."""
+Check = Callable[[Session, OrderRequest], tuple[DenialReason, str] | None]
+
+
+def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, venue: str,
+           checks: Sequence[Check] = ()) -> Order | OrderDenied:
+    """Check and store a new order (SUBMITTED) or a denied one; same client id returns the first order.
+
+    ``checks`` run after the venue rules and trading states (the mandate checks, for instance);
+    the first that returns a reason denies the order.
+    """
     client_id = request.client_order_id or f"ath-{uuid.uuid4().hex[:20]}"
     existing = s.exec(select(OrderRow).where(OrderRow.client_order_id == client_id)).first()
     if existing is not None:
@@ -128,6 +138,10 @@ def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, 
     s.add(row)
     s.flush()
     denial = _policy(s, request, instrument)
+    for check in checks:
+        if denial is not None:
+            break
+        denial = check(s, request)
     if denial is not None:
         transition(s, row, OrderStatus.DENIED, now, f"{denial[0].value}: {denial[1]}")
         return OrderDenied(row.id or 0, client_id, denial[0], denial[1])

@@ -16,11 +16,12 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from athena.model import Side
-from athena.store import FillRow, MarkRow, OrderRow
+from athena.store import FillRow, MarkRow, OrderRow, SettingRow
 
-__all__ = ["Book", "PortfolioView", "PositionView", "portfolio"]
+__all__ = ["DEFAULT_PAPER_CASH", "Book", "PortfolioView", "PositionView", "portfolio", "starting_cash"]
 
 ZERO = Decimal(0)
+DEFAULT_PAPER_CASH = Decimal("1000000")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +137,9 @@ def portfolio(s: Session, starting_cash: Decimal, strategy: str | None = None) -
         book.apply(fill.symbol, Side(fill.side).sign * fill.quantity, fill.price, fill.fee)
     marks = {row.symbol: row.price for row in s.exec(select(MarkRow))}
     return book.view(marks)
+
+
+def starting_cash(s: Session) -> Decimal:
+    """Return the paper account's starting cash (workspace setting ``paper_cash``)."""
+    row = s.get(SettingRow, "paper_cash")
+    return Decimal(row.value) if row else DEFAULT_PAPER_CASH

@@ -4,7 +4,7 @@ One :meth:`Engine.step` is one tick: new prices are written as marks (which fill
 orders) in one transaction with the heartbeat; strategies in paper trading get the tick, and at
 each closed bar trade towards their target through Console as ``system:engine`` (a strategy that
 raises is halted, the engine goes on); every ``snapshot_every_s`` a snapshot of the portfolio is
-written and published. :meth:`Engine.run` paces steps on the wall clock until
+written and published and the risk monitor checks the mandates. :meth:`Engine.run` paces steps on the wall clock until
 stopped; tests drive :meth:`step` with a simulated clock instead.
 """
 
@@ -21,12 +21,12 @@ from decimal import Decimal
 
 from sqlmodel import col, select
 
-from athena.console._engine import starting_cash
 from athena.data import parse_timeframe
 from athena.data.feed import SyntheticFeed
 from athena.errors import AthenaError
 from athena.execution import PaperVenue
-from athena.execution.portfolio import PortfolioView, portfolio
+from athena.execution.portfolio import PortfolioView, portfolio, starting_cash
+from athena.runtime.monitor import RiskMonitor
 from athena.runtime.strategies import StrategyRunner
 from athena.store import EngineStatusRow, InstrumentRow, SnapshotRow, publish
 from athena.workspace import Workspace
@@ -72,6 +72,7 @@ class Engine:
         self._last_snapshot: float | None = None
         self._stop = threading.Event()
         self._runners: dict[str, StrategyRunner] = {}
+        self.monitor = RiskMonitor(self.workspace)
 
     def start(self) -> None:
         """Record that the engine runs (audited)."""
@@ -97,6 +98,7 @@ class Engine:
         elapsed = self.ticks * self.config.tick_s
         if self._last_snapshot is None or elapsed - self._last_snapshot >= self.config.snapshot_every_s:
             self.snapshot()
+            self.monitor.check()
             self._last_snapshot = elapsed
         return prices
 

@@ -20,6 +20,7 @@ __all__ = [
     "MarkRow",
     "OrderRow",
     "OrderTransitionRow",
+    "LimitRow",
     "DeploymentRow",
     "ParamVersionRow",
     "SnapshotRow",
@@ -277,3 +278,17 @@ class ParamVersionRow(SQLModel, table=True):
     params: str
     changed_by: str = Field(max_length=64)
     changed_at: datetime = Field(sa_column=_aware())
+
+
+class LimitRow(SQLModel, table=True):
+    __tablename__ = "mandate_limits"
+
+    id: int | None = Field(default=None, primary_key=True)
+    scope: str = Field(max_length=96, index=True)
+    kind: str = Field(max_length=32)
+    breach: Decimal = Field(sa_column=_decimal())
+    warn: Decimal | None = Field(default=None, sa_column=_decimal(nullable=True))
+    action: str = Field(max_length=16)
+    symbols: str
+    updated_by: str = Field(max_length=64)
+    updated_at: datetime = Field(sa_column=_aware())

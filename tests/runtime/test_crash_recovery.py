@@ -9,15 +9,28 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from athena.console import Console
 from athena.model import OrderStatus, Role, Side
 from athena.testing import ADMIN_PASSWORD, new_workspace
 
 PW = "Desk-Passw0rd-77"
+
+
+def wait_for_ticks(console: Console, ticks: int, after: datetime | None, deadline: float) -> datetime:
+    """Wait until an engine started later than ``after`` has ticked ``ticks`` times; return its start."""
+    while time.monotonic() < deadline:
+        status = console.engine_status()
+        fresh = status is not None and (after is None or status.started_at > after)
+        if status is not None and fresh and status.state == "running" and status.ticks >= ticks:
+            return status.started_at
+        time.sleep(0.05)
+    raise AssertionError(f"the engine did not reach {ticks} ticks in time: {console.engine_status()}")
 
 
 @pytest.mark.slow
@@ -33,13 +46,15 @@ def test_engine_when_killed_at_random_points_loses_and_doubles_nothing(tmp_path:
     env = {**os.environ, "ATHENA_HOME": str(ws.settings.home)}
     env.pop("ATHENA_DB_URL", None)
     rng = random.Random(7)
-    for _ in range(3):
+    kills, started = 0, None
+    while kills < 3 or (kills < 8 and not admin.fills()):
         proc = subprocess.Popen([sys.executable, "-m", "athena", "engine", "--tick", "0.05", "--min-bars", "3",
                                  "--seed", str(rng.randrange(1000))], env=env, stderr=subprocess.PIPE)
-        time.sleep(rng.uniform(6.0, 10.0))
+        started = wait_for_ticks(admin, rng.randrange(40, 120), started, deadline=time.monotonic() + 90)
         os.kill(proc.pid, signal.SIGKILL)
         _, err = proc.communicate(timeout=10)
         assert b"Traceback" not in err, err.decode()
+        kills += 1
     orders = admin.orders(limit=100_000)
     fills = admin.fills(limit=100_000)
     assert len([o for o in orders if o.status is OrderStatus.FILLED]) >= 2, "the strategy never traded"

@@ -15,7 +15,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 from sqlalchemy.engine import Connection
 
 from athena.store.database import Store
-from athena.store.migrations import m0001_initial, m0002_trading, m0003_runs, m0004_engine, m0005_strategies
+from athena.store.migrations import m0001_initial, m0002_trading, m0003_runs, m0004_engine, m0005_strategies, m0006_mandates
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
 
@@ -37,6 +37,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "runs", m0003_runs.upgrade),
     Migration(4, "engine", m0004_engine.upgrade),
     Migration(5, "strategies", m0005_strategies.upgrade),
+    Migration(6, "mandates", m0006_mandates.upgrade),
 )
 
 _meta = MetaData()

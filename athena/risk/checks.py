@@ -1,0 +1,84 @@
+"""Mandate checks against the database: the OMS pre-trade hook and the monitor's live figures."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from sqlmodel import Session, col, func, select
+
+from athena.execution.oms import Check
+from athena.execution.portfolio import PortfolioView, portfolio, starting_cash
+from athena.model import DenialReason, OrderRequest, OrderStatus
+from athena.risk.mandates import BreachAction, Limit, LimitKind, pre_trade
+from athena.risk.trading_state import GLOBAL, strategy_scope
+from athena.store import DeploymentRow, LimitRow, MarkRow, OrderRow, SnapshotRow
+
+__all__ = ["limit_from_row", "limits_of", "mandate_check", "scope_figures"]
+
+
+def limit_from_row(row: LimitRow) -> Limit:
+    """Turn a stored row into a Limit."""
+    return Limit(row.scope, LimitKind(row.kind), row.breach, row.warn, BreachAction(row.action),
+                 tuple(json.loads(row.symbols)))
+
+
+def limits_of(s: Session, scopes: list[str]) -> list[Limit]:
+    """Return the limits of ``scopes``."""
+    return [limit_from_row(row) for row in s.exec(select(LimitRow).where(col(LimitRow.scope).in_(scopes))
+                                          .order_by(col(LimitRow.id)))]
+
+
+def _scope_view(s: Session, scope: str) -> tuple[PortfolioView, Decimal]:
+    if scope == GLOBAL:
+        base = starting_cash(s)
+        return portfolio(s, base), base
+    name = scope.removeprefix("strategy:")
+    deployment = s.get(DeploymentRow, name)
+    base = deployment.capital if deployment else Decimal(0)
+    return portfolio(s, base, name), base
+
+
+def _orders_last_minute(s: Session, scope: str, now: datetime) -> int:
+    stmt = select(func.count()).select_from(OrderRow).where(
+        col(OrderRow.created_at) >= now - timedelta(minutes=1), OrderRow.status != OrderStatus.DENIED.value)
+    if scope != GLOBAL:
+        stmt = stmt.where(OrderRow.strategy == scope.removeprefix("strategy:"))
+    return int(s.exec(stmt).one())
+
+
+def mandate_check(now: datetime) -> Check:
+    """Return the OMS check that applies the global and the order's strategy limits."""
+    def check(s: Session, request: OrderRequest) -> tuple[DenialReason, str] | None:
+        scopes = [GLOBAL] + ([strategy_scope(request.strategy)] if request.strategy else [])
+        mark = s.get(MarkRow, request.symbol)
+        price = request.price if request.price is not None and mark is None else (mark.price if mark else None)
+        for scope in scopes:
+            limits = [lim for lim in limits_of(s, [scope])]
+            if not limits:
+                continue
+            view, _ = _scope_view(s, scope)
+            hit = pre_trade(request, price, view, limits, orders_last_minute=_orders_last_minute(s, scope, now))
+            if hit is not None:
+                return DenialReason(f"LIMIT_{hit[0].value}"), hit[1]
+        return None
+
+    return check
+
+
+def scope_figures(s: Session, scope: str, now: datetime) -> tuple[PortfolioView, Decimal, Decimal, Decimal]:
+    """Return a scope's view, daily loss, drawdown and order rate, as the monitor measures them."""
+    view, base = _scope_view(s, scope)
+    if scope == GLOBAL:
+        day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        first = s.exec(select(SnapshotRow).where(col(SnapshotRow.ts) >= day).order_by(col(SnapshotRow.id))
+                       .limit(1)).first()
+        last = s.exec(select(SnapshotRow).order_by(col(SnapshotRow.id).desc()).limit(1)).first()
+        day_start = first.nav if first else base
+        peak = max(last.peak_nav if last else base, view.nav)
+    else:
+        day_start = peak = base
+    daily_loss = max(Decimal(0), day_start - view.nav)
+    drawdown = max(Decimal(0), 1 - view.nav / peak) if peak > 0 else Decimal(0)
+    return view, daily_loss, drawdown, Decimal(_orders_last_minute(s, scope, now))
