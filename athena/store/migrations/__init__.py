@@ -15,7 +15,14 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select, text
 from sqlalchemy.engine import Connection
 
 from athena.store.database import Store
-from athena.store.migrations import m0001_initial, m0002_trading, m0003_runs, m0004_engine, m0005_strategies, m0006_mandates
+from athena.store.migrations import (
+    m0001_initial,
+    m0002_trading,
+    m0003_runs,
+    m0004_engine,
+    m0005_strategies,
+    m0006_mandates,
+)
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
 
