@@ -8,6 +8,7 @@ from types import FrameType
 import click
 
 from athena.cli._base import Context, cli, pairs, pass_ctx, table
+from athena.cli._stress import risk
 
 
 @cli.group(invoke_without_command=True)
@@ -70,3 +71,16 @@ def portfolio(ctx: Context, strategy: str | None) -> None:
 
     ctx.emit({**summary, "positions": [dict(zip(["symbol", "quantity", "average", "mark", "value", "unrealized",
                                                  "realized"], r, strict=True)) for r in rows]}, human)
+
+
+@risk.command("snapshot")
+@pass_ctx
+def risk_snapshot(ctx: Context) -> None:
+    """Show the engine's latest snapshot: NAV, PnL, exposure, leverage, drawdown."""
+    snap = ctx.console().latest_snapshot()
+    if snap is None:
+        ctx.emit({"snapshot": None}, lambda: click.echo("no snapshot yet: start the engine (`athena engine`)"))
+        return
+    figures = {k: getattr(snap, k) for k in ("ts", "nav", "cash", "realized_pnl", "unrealized_pnl", "fees",
+                                             "gross_exposure", "net_exposure", "leverage", "drawdown", "peak_nav")}
+    ctx.emit({**figures, "positions": snap.detail.get("positions", [])}, lambda: pairs(figures))

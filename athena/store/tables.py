@@ -20,6 +20,7 @@ __all__ = [
     "MarkRow",
     "OrderRow",
     "OrderTransitionRow",
+    "JobRow",
     "LimitRow",
     "DeploymentRow",
     "ParamVersionRow",
@@ -292,3 +293,23 @@ class LimitRow(SQLModel, table=True):
     symbols: str
     updated_by: str = Field(max_length=64)
     updated_at: datetime = Field(sa_column=_aware())
+
+
+class JobRow(SQLModel, table=True):
+    __tablename__ = "jobs"
+
+    id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(max_length=64, index=True)
+    params: str
+    status: str = Field(max_length=16, index=True)
+    requested_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_aware())
+    started_at: datetime | None = Field(default=None, sa_column=_aware(nullable=True))
+    finished_at: datetime | None = Field(default=None, sa_column=_aware(nullable=True))
+    progress: float = 0.0
+    timeout_s: int
+    pid: int | None = None
+    output_notebook: str
+    output_html: str
+    log_path: str
+    error: str | None = None

@@ -22,6 +22,7 @@ from athena.store.migrations import (
     m0004_engine,
     m0005_strategies,
     m0006_mandates,
+    m0007_jobs,
 )
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
@@ -45,6 +46,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "engine", m0004_engine.upgrade),
     Migration(5, "strategies", m0005_strategies.upgrade),
     Migration(6, "mandates", m0006_mandates.upgrade),
+    Migration(7, "jobs", m0007_jobs.upgrade),
 )
 
 _meta = MetaData()
