@@ -192,6 +192,28 @@ def data_synthetic(ctx: Context, symbols: str, periods: int, timeframe: str, see
              lambda: click.echo(f"wrote {bars.n_bars} bars of {', '.join(bars.symbols)} to {path}"))
 
 
+@data_group.command("fetch")
+@click.argument("exchange_id")
+@click.argument("symbol")
+@click.option("--timeframe", default="1h", show_default=True)
+@click.option("--since", required=True, help="Start (UTC), e.g. 2024-01-01.")
+@click.option("--until", required=True, help="End (UTC, exclusive).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Also write CSV or Parquet.")
+@click.pass_obj
+def data_fetch(ctx: Context, exchange_id: str, symbol: str, timeframe: str, since: str, until: str,
+               output: Path | None) -> None:
+    """Download history through ccxt into the workspace cache (only missing ranges are fetched)."""
+    from athena import data
+
+    bars = data.fetch(exchange_id, symbol, timeframe, since, until, cache_dir=ctx.settings.home / "cache",
+                      progress=not ctx.as_json)
+    path = data.save(bars, output) if output else None
+    ctx.emit({"symbol": symbol, "bars": bars.n_bars, "fingerprint": bars.fingerprint(),
+              "path": str(path) if path else None},
+             lambda: click.echo(f"{bars.n_bars} bars of {symbol} {timeframe}"
+                                + (f" written to {path}" if path else "")))
+
+
 @data_group.command("check")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj

@@ -7,6 +7,7 @@ one entry (``bars.frame`` returns it).
 """
 
 from athena.data.bars import COLUMNS, Bars, parse_timeframe, timeframe_of
+from athena.data.ccxt_history import fetch
 from athena.data.files import load, save
 from athena.data.synthetic import synthetic
 from athena.data.validation import gaps, validate
@@ -14,6 +15,7 @@ from athena.data.validation import gaps, validate
 __all__ = [
     "COLUMNS",
     "Bars",
+    "fetch",
     "gaps",
     "load",
     "parse_timeframe",

@@ -40,11 +40,11 @@ _T = TypeVar("_T")
 _STATUS = {"closed": OrderStatus.FILLED, "canceled": OrderStatus.CANCELLED, "cancelled": OrderStatus.CANCELLED,
            "expired": OrderStatus.EXPIRED, "rejected": OrderStatus.REJECTED}
 _OPTIONS: dict[str, dict[str, Any]] = {
-    "binance": {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False, "fetchMargins": False,
-                "fetchOpenOrders": {"warnWithoutSymbol": False}, "warnOnFetchOpenOrdersWithoutSymbol": False},
-    "bybit": {"defaultType": "spot", "fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False,
-              "fetchOrder": {"acknowledged": True}},
+    "binance": {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False, "fetchMargins": False},
+    "bybit": {"defaultType": "spot", "fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False},
 }
+# The parameter naming an order by client order id in cancel and fetch requests.
+_CLIENT_ID_PARAM = {"binance": "origClientOrderId", "bybit": "orderLinkId"}
 
 
 class VenueUnavailable(Unavailable):
@@ -169,8 +169,8 @@ class CcxtVenue:
         self._sleep = sleep or time.sleep
         self._rules: dict[str, MarketRules] = {}
         self._submitted: dict[str, tuple[object, ...]] = {}
-        for key, value in _OPTIONS[self.name].items():
-            self.exchange.options.setdefault(key, value)
+        if self.name == "binance":
+            self.exchange.options["warnOnFetchOpenOrdersWithoutSymbol"] = False
 
     @classmethod
     def create(
@@ -452,8 +452,22 @@ class CcxtVenue:
             The exchange knows no such order.
         """
         params = self._id_params(client_order_id, venue_order_id)
-        raw = self._retrying("fetch_order", lambda: self.exchange.fetch_order(venue_order_id, symbol, dict(params)))
+        if self.name == "bybit":
+            raw = self._retrying("fetch_order", lambda: self._bybit_order(symbol, client_order_id, venue_order_id))
+        else:
+            raw = self._retrying("fetch_order", lambda: self.exchange.fetch_order(venue_order_id, symbol, dict(params)))
         return self._ack(raw, symbol, client_order_id)
+
+    def _bybit_order(self, symbol: str, cid: str | None, vid: str | None) -> Any:
+        import ccxt
+
+        # bybit's fetch_order takes no client order id and sees only the last 500 orders.
+        for method in (self.exchange.fetch_open_orders, self.exchange.fetch_closed_orders):
+            for raw in method(symbol):
+                by_venue_id = vid is not None and str(raw.get("id")) == vid
+                if by_venue_id or (cid is not None and raw.get("clientOrderId") == cid):
+                    return raw
+        raise ccxt.OrderNotFound(f"bybit has no order {cid or vid} on {symbol}")
 
     def open_orders(self, symbol: str | None = None) -> list[VenueAck]:
         """Return the open orders, of one symbol or of all."""
@@ -472,11 +486,10 @@ class CcxtVenue:
             result[currency] = Balance(currency, free, used, _dec(total))
         return result
 
-    @staticmethod
-    def _id_params(client_order_id: str | None, venue_order_id: str | None) -> dict[str, Any]:
+    def _id_params(self, client_order_id: str | None, venue_order_id: str | None) -> dict[str, Any]:
         if (client_order_id is None) == (venue_order_id is None):
             raise InvalidOrder("give exactly one of client_order_id and venue_order_id")
-        return {} if client_order_id is None else {"clientOrderId": client_order_id}
+        return {} if client_order_id is None else {_CLIENT_ID_PARAM[self.name]: client_order_id}
 
     def _retrying(self, what: str, call: Callable[[], _T]) -> _T:
         import ccxt

@@ -1,0 +1,40 @@
+"""Reconciliation lists every difference between the OMS's view and the venue's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from athena.execution.ccxt_venue import CcxtVenue
+from athena.execution.venue_reconcile import BalanceDifference, OrderMismatch, reconcile
+from athena.testing.fake_exchange import FakeExchange
+
+
+@dataclass(frozen=True)
+class Local:
+    symbol: str
+    quantity: Decimal
+    filled_quantity: Decimal = Decimal(0)
+
+
+def test_reconcile_when_both_sides_agree_is_clean(venue: CcxtVenue) -> None:
+    venue.submit("a-1", "BTC/USDT", "buy", "limit", Decimal("0.01"), price=Decimal("29000"))
+
+    report = reconcile(venue, {"a-1": Local("BTC/USDT", Decimal("0.01"))})
+
+    assert report.clean
+
+
+def test_reconcile_when_sides_differ_lists_every_discrepancy(fake: FakeExchange, venue: CcxtVenue) -> None:
+    venue.submit("known", "BTC/USDT", "buy", "limit", Decimal("0.01"), price=Decimal("29000"))
+    venue.submit("stranger", "ETH/USDT", "sell", "limit", Decimal("1"), price=Decimal("2500"))
+    local = {"known": Local("BTC/USDT", Decimal("0.02")), "vanished": Local("BTC/USDT", Decimal("1"))}
+
+    report = reconcile(venue, local, {"USDT": Decimal("100000"), "BTC": Decimal("2"), "ETH": Decimal("20"),
+                                      "SOL": Decimal("1")})
+
+    assert not report.clean
+    assert [a.client_order_id for a in report.unknown_at_venue] == ["stranger"]
+    assert report.missing_at_venue == ("vanished",)
+    assert report.mismatched == (OrderMismatch("known", "quantity", Decimal("0.02"), Decimal("0.01")),)
+    assert report.balance_differences == (BalanceDifference("SOL", Decimal("1"), Decimal("0")),)
