@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test venv browser bench clean
+.PHONY: run test venv browser bench notebooks clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,10 @@ test: $(VENV)/.test-deps browser
 	$(BIN)/mypy
 	$(BIN)/ruff check athena tests benchmarks
 	$(BIN)/pytest
+
+# Re-execute the job notebooks and keep only the outputs nbval checks.
+notebooks: $(VENV)/.test-deps
+	$(BIN)/python -m athena.jobs.outputs papermill_jobs/*.ipynb
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench_audit.py

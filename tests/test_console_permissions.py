@@ -100,6 +100,11 @@ ACTIONS: list[tuple[str, Permission, Callable[[Scene], Any]]] = [
     ("trading.set_state", Permission.STRATEGIES_RUN_PAPER,
      lambda s: s.actor.set_trading_state("ACTIVE", strategy="alpha", reason="start")),
     ("killswitch.engage", Permission.KILLSWITCH_ENGAGE, lambda s: s.actor.engage_kill_switch("drill")),
+    ("jobs.start", Permission.JOBS_RUN, lambda s: s.actor.start_job("backtest", {"periods": "100"})),
+    ("strategies.register", Permission.STRATEGIES_EDIT,
+     lambda s: s.actor.register_strategy("alpha", "sma_cross", ["BTC/USDT"])),
+    ("mandates.set", Permission.MANDATES_EDIT,
+     lambda s: s.actor.set_limit("global", "MAX_ORDER_NOTIONAL", breach=1000)),
     ("approvals.request", Permission.KILLSWITCH_RESET,
      lambda s: s.actor.request_kill_switch_reset(s.code(s.actor.identity.username))),
 ]

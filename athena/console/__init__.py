@@ -13,15 +13,16 @@ from athena.console._approvals import PRIVILEGED_ACTIONS
 from athena.console._audit import AuditMixin
 from athena.console._core import Done
 from athena.console._engine import EngineMixin, EngineStatus, Snapshot
+from athena.console._jobs import JobRecord, JobsMixin
 from athena.console._mandates import MandatesMixin
 from athena.console._runs import RunsMixin
 from athena.console._strategies import Deployment
 from athena.console._users import UsersMixin
 
-__all__ = ["PRIVILEGED_ACTIONS", "Console", "Deployment", "Done", "EngineStatus", "Snapshot"]
+__all__ = ["PRIVILEGED_ACTIONS", "Console", "Deployment", "Done", "EngineStatus", "JobRecord", "Snapshot"]
 
 
-class Console(UsersMixin, MandatesMixin, RunsMixin, EngineMixin, AuditMixin):
+class Console(UsersMixin, MandatesMixin, RunsMixin, EngineMixin, JobsMixin, AuditMixin):
     """Every operator action, bound to one authenticated identity.
 
     Get one from :meth:`athena.Workspace.login`, :meth:`~athena.Workspace.resume` or

@@ -1,0 +1,100 @@
+"""Allowlisted papermill jobs: list, run with a progress bar, status, cancel, logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from athena.cli._base import Context, cli, pairs, pass_ctx, table
+
+
+@cli.group()
+def jobs() -> None:
+    """Run the allowlisted job notebooks (papermill_jobs/) as recorded, audited jobs."""
+
+
+@jobs.command("list")
+@pass_ctx
+def jobs_list(ctx: Context) -> None:
+    """Show the allowed jobs and their parameters (from each notebook's parameters cell)."""
+    from athena.jobs import catalog
+
+    specs = catalog()
+    ctx.emit([{"name": j.name, "params": [{"name": p.name, "type": p.type, "default": p.default, "help": p.help}
+                                          for p in j.params]} for j in specs],
+             lambda: table([(j.name, p.name, p.type, p.default, p.help) for j in specs for p in j.params],
+                           ["JOB", "PARAMETER", "TYPE", "DEFAULT", "HELP"]))
+
+
+@jobs.command("run")
+@click.argument("name")
+@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE", help="Repeatable.")
+@click.option("--timeout", "timeout_s", default=3600, show_default=True, type=click.IntRange(1), help="Seconds.")
+@pass_ctx
+def jobs_run(ctx: Context, name: str, params: tuple[tuple[str, str], ...], timeout_s: int) -> None:
+    """Run a job now and wait for it, e.g. `athena jobs run backtest -p strategy sma_cross -p seed 3`."""
+    from tqdm import tqdm
+
+    from athena.jobs import run
+
+    console = ctx.console()
+    job = console.start_job(name, dict(params), timeout_s=timeout_s)
+    bar = tqdm(total=100, desc=f"{name} {job.id[:12]}", unit="%", disable=ctx.as_json)
+
+    def progress(share: float) -> None:
+        bar.update(round(share * 100) - bar.n)
+
+    final = run(console, job, on_progress=progress)
+    bar.close()
+    ctx.emit(final, lambda: pairs({"job": final.id, "status": final.status, "notebook": final.output_notebook,
+                                   "html": final.output_html, "log": final.log_path,
+                                   **({"error": final.error} if final.error else {})}))
+    if final.status != "succeeded":
+        raise SystemExit(1)
+
+
+@jobs.command("status")
+@click.argument("job_id", required=False)
+@pass_ctx
+def jobs_status(ctx: Context, job_id: str | None) -> None:
+    """Show one job, or the latest jobs."""
+    console = ctx.console()
+    if job_id:
+        job = console.job(job_id)
+        ctx.emit(job, lambda: pairs({k: getattr(job, k) for k in job.__slots__}))
+        return
+    rows = console.jobs()
+    ctx.emit(rows, lambda: table([(j.id[:12], j.name, j.status, f"{j.progress:.0%}", j.requested_by,
+                                   f"{j.created_at:%Y-%m-%d %H:%M:%S}") for j in rows],
+                                 ["JOB", "NAME", "STATUS", "PROGRESS", "BY", "CREATED (UTC)"]))
+
+
+@jobs.command("cancel")
+@click.argument("job_id")
+@pass_ctx
+def jobs_cancel(ctx: Context, job_id: str) -> None:
+    """Cancel a queued or running job (its kernel is stopped)."""
+    console = ctx.console()
+    job = console.cancel_job(console.job(job_id).id)
+    ctx.emit(job, lambda: click.echo(f"job {job.id[:12]} {job.status}"))
+
+
+@jobs.command("logs")
+@click.argument("job_id")
+@pass_ctx
+def jobs_logs(ctx: Context, job_id: str) -> None:
+    """Print a job's captured output."""
+    job = ctx.console().job(job_id)
+    path = Path(job.log_path)
+    click.echo(path.read_text() if path.exists() else f"no log yet at {path}")
+
+
+@jobs.command("open")
+@click.argument("job_id")
+@pass_ctx
+def jobs_open(ctx: Context, job_id: str) -> None:
+    """Print where a job's executed notebook and HTML report are."""
+    job = ctx.console().job(job_id)
+    ctx.emit({"notebook": job.output_notebook, "html": job.output_html},
+             lambda: pairs({"notebook": job.output_notebook, "html": job.output_html}))

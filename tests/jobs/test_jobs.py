@@ -1,0 +1,128 @@
+"""Jobs: the allowlist and its parameters, real papermill runs to every final state, audit trail."""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from athena.audit import AuditFilter
+from athena.console import Console
+from athena.errors import InvalidInput, InvalidParameter
+from athena.jobs import UnknownJob, catalog, notebook_progress, run
+from athena.testing import ADMIN_PASSWORD, new_workspace
+
+
+@pytest.fixture
+def admin(tmp_path: Path) -> Console:
+    ws, _ = new_workspace(tmp_path / "ws")
+    return ws.login("admin", ADMIN_PASSWORD)
+
+
+def kernels_of(pid: int) -> list[int]:
+    """Return live processes whose environment names ``pid`` as their Jupyter parent."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                if f"JPY_PARENT_PID={pid}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_catalog_when_read_lists_each_notebook_with_typed_parameters() -> None:
+    jobs = {j.name: j for j in catalog()}
+    assert set(jobs) == {"backtest", "walk_forward", "stress_test", "daily_report"}
+    params = {p.name: p for p in jobs["backtest"].params}
+    assert (params["periods"].type, params["periods"].default) == ("int", "2000")
+    assert "commission per side" in params["commission"].help
+
+
+def test_start_when_job_or_parameter_unknown_or_mistyped_records_nothing(admin: Console) -> None:
+    before = admin.verify_audit().entries
+    with pytest.raises(UnknownJob, match="did you mean 'backtest'"):
+        admin.start_job("backtst")
+    with pytest.raises(InvalidParameter, match="did you mean 'seed'"):
+        admin.start_job("backtest", {"sed": "3"})
+    with pytest.raises(InvalidParameter, match="periods must be int, was 'many'"):
+        admin.start_job("backtest", {"periods": "many"})
+    assert admin.jobs() == [] and admin.verify_audit().entries == before
+
+
+def test_run_when_notebook_succeeds_records_outputs_progress_and_audit(admin: Console) -> None:
+    seen: list[float] = []
+    job = admin.start_job("backtest", {"periods": "600", "params": "fast:5,slow:20"})
+    final = run(admin, job, on_progress=seen.append)
+    assert final.status == "succeeded", final.error
+    assert final.progress == 1.0 and seen[-1] == 1.0
+    assert Path(final.output_notebook).exists() and "<html" in Path(final.output_html).read_text()[:500].lower()
+    assert notebook_progress(Path(final.output_notebook)) == 1.0
+    actions = [(e.actor, e.action) for e in admin.audit(AuditFilter(subject="job:", newest_first=False))]
+    assert actions == [("admin", "jobs.start"), ("system:jobs", "jobs.running"), ("system:jobs", "jobs.succeeded")]
+
+
+def test_run_when_a_cell_raises_fails_with_cell_and_raises_alert(admin: Console) -> None:
+    job = admin.start_job("backtest", {"params": "fast:50,slow:20"})
+    final = run(admin, job)
+    assert final.status == "failed" and final.error is not None
+    assert (final.error["ename"], final.error["cell_index"]) == ("InvalidParameter", 3)
+    assert "fast must be < slow" in final.error["evalue"]
+    alert = admin.audit(AuditFilter(action="alerts.raise", limit=1))[0]
+    assert alert.payload["severity"] == "critical" and "failed in cell 3" in alert.payload["message"]
+    assert Path(final.output_html).exists()
+
+
+@pytest.fixture
+def slow_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the allowlist at a directory holding one notebook that sleeps."""
+    import nbformat
+
+    folder = tmp_path / "jobs"
+    folder.mkdir()
+    book = nbformat.v4.new_notebook()
+    params = nbformat.v4.new_code_cell("seconds: int = 60  # how long to sleep")
+    params.metadata["tags"] = ["parameters"]
+    book.cells = [params, nbformat.v4.new_code_cell("import time\ntime.sleep(seconds)")]
+    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(book, folder / "slow.ipynb")
+    monkeypatch.setenv("ATHENA_JOBS_DIR", str(folder))
+    return folder
+
+
+def wait_running(console: Console, job_id: str) -> None:
+    deadline = time.monotonic() + 60
+    while console.job(job_id).status != "running" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(2.0)
+
+
+def test_run_when_time_runs_out_ends_timed_out_with_nothing_left_running(admin: Console, slow_jobs: Path) -> None:
+    assert [j.name for j in catalog()] == ["slow"]
+    job = admin.start_job("slow", timeout_s=12)
+    final = run(admin, job)
+    assert final.status == "timed_out"
+    assert final.pid is not None, "the job never started; raise the timeout"
+    time.sleep(2.5)
+    assert not kernels_of(final.pid)
+    with pytest.raises(ProcessLookupError):
+        os.kill(final.pid, 0)
+
+
+def test_cancel_when_running_stops_it_and_when_finished_refuses(admin: Console, slow_jobs: Path) -> None:
+    job = admin.start_job("slow")
+    results = []
+    runner = threading.Thread(target=lambda: results.append(run(admin, job)))
+    runner.start()
+    wait_running(admin, job.id)
+    cancelled = admin.cancel_job(job.id)
+    runner.join(60)
+    assert cancelled.status == "cancelled" and results[0].status == "cancelled"
+    time.sleep(2.5)
+    assert cancelled.pid is not None and not kernels_of(cancelled.pid)
+    with pytest.raises(InvalidInput, match="already cancelled"):
+        admin.cancel_job(job.id)
