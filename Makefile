@@ -37,7 +37,7 @@ test: $(VENV)/.test-deps browser
 
 # Re-execute the job notebooks and keep only the outputs nbval checks.
 notebooks: $(VENV)/.test-deps
-	$(BIN)/python -m athena.jobs.outputs papermill_jobs/*.ipynb
+	$(BIN)/python -m athena.jobs.outputs papermill_jobs/*.ipynb notebooks/*.ipynb
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench_audit.py

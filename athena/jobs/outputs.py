@@ -31,7 +31,7 @@ def strip(notebook: Path, executed: Path) -> None:
         checked = cell.source.lstrip().startswith(MARK)
         # nbval skips comparing a cell without an execution count, so checked cells keep theirs.
         cell.execution_count = done.execution_count if checked else None
-        cell.outputs = [o for o in done.outputs if o.get("output_type") != "stream"] if checked else []
+        cell.outputs = [o for o in done.outputs if o.get("name") != "stderr"] if checked else []
     source.metadata.pop("papermill", None)
     nbformat.write(source, notebook)
 
