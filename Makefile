@@ -28,7 +28,7 @@ browser:
 
 run: $(VENV)/.run-deps
 	$(BIN)/athena init
-	$(BIN)/athena status
+	$(BIN)/athena up
 
 test: $(VENV)/.test-deps browser
 	$(BIN)/mypy
@@ -41,6 +41,10 @@ notebooks: $(VENV)/.test-deps
 
 bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench_audit.py
+	$(BIN)/python benchmarks/bench_trading.py
+	$(BIN)/python benchmarks/bench_risk.py
+	$(BIN)/python benchmarks/bench_backtest.py
+	$(BIN)/python benchmarks/bench_dashboards.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache tests/artifacts

@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from athena.testing import new_workspace
 from athena.workspace import connect
 
+STUCK_S = 30
 _HARNESS = Path(__file__).resolve().parents[1] / "tests" / "ui" / "conftest.py"
 
 
@@ -54,14 +56,20 @@ def _append(home: Path) -> int:
 
 
 def _load(browser: Browser, url: str, home: Path, context: BrowserContext | None = None,
-          gap: float = 0.0) -> dict[str, float]:
+          gap: float = 0.0) -> dict[str, float] | None:
     time.sleep(gap)
     own = context is None
     context = context or browser.new_context()
     page = context.new_page()
     start = time.monotonic()
     page.goto(url, wait_until="commit")
-    page.get_by_role("button", name="Sign in").wait_for(timeout=60_000)
+    try:
+        page.get_by_role("button", name="Sign in").wait_for(timeout=STUCK_S * 1000)
+    except PlaywrightTimeout:
+        page.close(run_before_unload=True)
+        if own:
+            context.close()
+        return None
     render = time.monotonic() - start
     head = _append(home)
     page.get_by_text(f"ledger head #{head}").wait_for(timeout=30_000)
@@ -88,13 +96,15 @@ def _burst(browser: Browser, url: str, tabs: int) -> list[float]:
     return times
 
 
-def _summary(name: str, runs: list[dict[str, float]]) -> dict[str, float]:
+def _summary(name: str, attempts: list[dict[str, float] | None]) -> dict[str, float]:
+    runs = [r for r in attempts if r is not None]
+    stuck = len(attempts) - len(runs)
     row = {key: statistics.median(r[key] for r in runs) for key in ("render", "live", "latency")}
     worst = max(r["render"] for r in runs)
     renders = " ".join(f"{r['render']:.2f}" for r in runs)
     print(f"{name:11s} median render {row['render']:.2f} s | first live update {row['live']:.2f} s | "
           f"update latency {row['latency'] * 1000:.0f} ms | worst render {worst:.2f} s | "
-          f"renders {renders}")
+          f"renders {renders}" + (f" | {stuck} of {len(attempts)} loads never rendered" if stuck else ""))
     return row
 
 
@@ -115,7 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             new_workspace(home)[0].close()
             with ui.serve(home, server=server) as app:
                 first = _load(browser, app.url, home)
-                print(f"{server:6s} first load after start (not in the medians): render {first['render']:.2f} s")
+                took = f"{first['render']:.2f} s" if first else f"never (>{STUCK_S} s)"
+                print(f"{server:6s} first load after start (not in the medians): render {took}")
                 cold = [_load(browser, app.url, home, gap=args.gap) for _ in range(args.loads)]
                 results[f"{server} cold"] = _summary(f"{server} cold", cold)
                 profile = browser.new_context()

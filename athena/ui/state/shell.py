@@ -1,0 +1,78 @@
+"""The shell around the pages: which page is open, what the header says, and the live poll."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import param
+from param.parameters import NoNone
+
+from athena.auth import Permission
+from athena.errors import AthenaError
+from athena.ui.state.audit import AuditState
+from athena.ui.state.base import SessionState
+from athena.ui.state.users import UsersState
+from athena.workspace import Workspace
+
+__all__ = ["PAGES", "ShellState"]
+
+#: Page title -> permission needed to see it in the navigation.
+PAGES: dict[str, Permission] = {
+    "Overview": Permission.EVENTS_READ,
+    "Audit log": Permission.AUDIT_READ,
+    "Users": Permission.USERS_READ,
+}
+
+
+class ShellState(param.Parameterized):
+    """The whole dashboard of one browser tab: session, pages and system status."""
+
+    session = param.ClassSelector(allow_None=NoNone, class_=SessionState, doc="Login state of this tab.")
+    audit = param.ClassSelector(allow_None=NoNone, class_=AuditState, doc="State of the Audit log page.")
+    users = param.ClassSelector(allow_None=NoNone, class_=UsersState, doc="State of the Users page.")
+    page = param.Selector[str](default="Overview", objects=list(PAGES), doc="The page shown in the main area.")
+    status = param.Dict(default={}, doc="Workspace health: home, database, trading mode, audit head.")
+    online = param.Boolean(default=False, doc="Whether the last status read reached the database.")
+    polls = param.Integer(default=0, doc="How many live polls have run in this tab.")
+
+    def __init__(self, workspace: Workspace | None, **params: Any) -> None:
+        session = SessionState(workspace=workspace)
+        super().__init__(session=session, audit=AuditState(session), users=UsersState(session), **params)
+        self.session.param.watch(self._on_login_change, "console")
+        self.read_status()
+
+    def pages(self) -> list[str]:
+        """Return the pages the logged-in role may open, in navigation order."""
+        return [name for name, permission in PAGES.items() if self.session.can(permission)]
+
+    def _on_login_change(self, event: param.parameterized.Event) -> None:
+        if event.new is None:
+            self.param.update(page="Overview")
+            return
+        allowed = self.pages()
+        self.param.page.objects = allowed
+        if self.page not in allowed:
+            self.page = allowed[0]
+        self.read_status()
+        self.audit.refresh()
+        self.users.refresh()
+
+    def read_status(self) -> None:
+        """Read the workspace health shown in the header."""
+        workspace = self.session.workspace
+        if workspace is None:
+            self.param.update(status={}, online=False)
+            return
+        try:
+            status = workspace.status()
+        except AthenaError as exc:
+            self.param.update(status={"error": str(exc)}, online=False)
+            return
+        self.param.update(status=status, online=True)
+
+    def poll(self) -> None:
+        """Run one live update: system status, and new ledger entries once logged in."""
+        self.polls += 1
+        self.read_status()
+        if self.session.console is not None and self.audit.poll() and self.page == "Users":
+            self.users.refresh()
