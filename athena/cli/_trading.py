@@ -138,3 +138,17 @@ def trading_set(ctx: Context, state: str, strategy: str | None, reason: str) -> 
     ctx.console().set_trading_state(state, strategy=strategy, reason=reason)
     scope = f"strategy:{strategy}" if strategy else "global"
     ctx.emit({"scope": scope, "state": state.upper()}, lambda: click.echo(f"{scope} is now {state.upper()}"))
+
+
+@kill_switch.command("approve-reset")
+@click.argument("approval_id", type=int)
+@click.option("--totp", required=True, help="Your current TOTP code.")
+@pass_ctx
+def kill_switch_approve_reset(ctx: Context, approval_id: int, totp: str) -> None:
+    """Approve another ADMIN's kill switch reset (the same as `athena approvals approve`)."""
+    console = ctx.console()
+    pending = [a for a in console.list_approvals("pending") if a.id == approval_id]
+    if not pending or pending[0].action != "killswitch.reset":
+        raise click.ClickException(f"approval {approval_id} is not a pending kill switch reset")
+    done = console.approve(approval_id, totp)
+    ctx.emit(done, lambda: click.echo(f"kill switch reset approved ({done.id}); trading is ACTIVE again"))

@@ -19,11 +19,31 @@ from pathlib import Path
 
 from athena.console import Console, JobRecord
 from athena.console._jobs import FINAL
+from athena.errors import InvalidConfig
 from athena.store import JobRow
 
-__all__ = ["JOBS_ACTOR", "notebook_progress", "run"]
+__all__ = ["JOBS_ACTOR", "max_concurrent", "notebook_progress", "run"]
 
 JOBS_ACTOR = "jobs"
+
+
+def max_concurrent() -> int:
+    """Return how many jobs may run at once on this machine (``ATHENA_JOBS_MAX``, default 2)."""
+    value = os.environ.get("ATHENA_JOBS_MAX", "2")
+    if not value.isdigit() or int(value) < 1:
+        raise InvalidConfig(f"ATHENA_JOBS_MAX must be a whole number >= 1, was {value!r}")
+    return int(value)
+
+
+def _wait_for_slot(console: Console, job: JobRecord, poll_s: float) -> bool:
+    """Wait while the machine runs its maximum of jobs; return False if the job was cancelled meanwhile."""
+    limit = max_concurrent()
+    while True:
+        if console.job(job.id).status != "queued":
+            return False
+        if sum(j.status == "running" for j in console.jobs(limit=1000)) < limit:
+            return True
+        time.sleep(poll_s)
 
 
 def notebook_progress(path: Path) -> float:
@@ -38,7 +58,12 @@ def notebook_progress(path: Path) -> float:
 
 def run(console: Console, job: JobRecord, *, on_progress: Callable[[float], None] | None = None,
         poll_s: float = 0.2) -> JobRecord:
-    """Execute ``job`` to a final state and return it (succeeded, failed, cancelled or timed_out)."""
+    """Execute ``job`` to a final state and return it (succeeded, failed, cancelled or timed_out).
+
+    The job stays queued while :func:`max_concurrent` jobs are running.
+    """
+    if not _wait_for_slot(console, job, poll_s):
+        return console.job(job.id)
     ws = console.workspace
     env = {**os.environ, "ATHENA_HOME": str(ws.settings.home), "ATHENA_DB_URL": ws.settings.db_url}
     with open(job.log_path, "ab") as log:

@@ -4,7 +4,8 @@ One :meth:`Engine.step` is one tick: new prices are written as marks (which fill
 orders) in one transaction with the heartbeat; strategies in paper trading get the tick, and at
 each closed bar trade towards their target through Console as ``system:engine`` (a strategy that
 raises is halted, the engine goes on); every ``snapshot_every_s`` a snapshot of the portfolio is
-written and published and the risk monitor checks the mandates. :meth:`Engine.run` paces steps on the wall clock until
+written and published (with the stress library's impact on the book) and the risk monitor checks
+the mandates. :meth:`Engine.run` paces steps on the wall clock until
 stopped; tests drive :meth:`step` with a simulated clock instead.
 """
 
@@ -51,6 +52,18 @@ class EngineConfig:
             raise ValueError(f"tick_s and snapshot_every_s must be > 0, were {self.tick_s}, {self.snapshot_every_s}")
         if self.min_bars < 1:
             raise ValueError(f"min_bars must be >= 1, was {self.min_bars}")
+
+
+def _stress_summary(view: PortfolioView) -> dict[str, object]:
+    """Return the shipped scenarios' impact on the book (empty when flat), for the risk tower."""
+    from athena import stress
+
+    held = {p.symbol: float(p.quantity) for p in view.positions if p.quantity and p.mark is not None}
+    if not held:
+        return {}
+    marks = {p.symbol: float(p.mark) for p in view.positions if p.symbol in held and p.mark is not None}
+    book = stress.Portfolio(held, marks, cash=float(view.cash))
+    return stress.summary(book)
 
 
 @dataclass
@@ -149,7 +162,8 @@ class Engine:
             detail = {"positions": [{"symbol": p.symbol, "quantity": str(p.quantity), "average": str(p.average_price),
                                      "mark": str(p.mark), "value": str(p.market_value),
                                      "unrealized": str(p.unrealized_pnl), "realized": str(p.realized_pnl)}
-                                    for p in view.positions if p.quantity or p.realized_pnl]}
+                                    for p in view.positions if p.quantity or p.realized_pnl],
+                      "stress": _stress_summary(view)}
             row = SnapshotRow(ts=now, nav=view.nav.quantize(_Q), cash=view.cash.quantize(_Q),
                               realized_pnl=view.realized_pnl.quantize(_Q),
                               unrealized_pnl=view.unrealized_pnl.quantize(_Q), fees=view.fees.quantize(_Q),

@@ -126,3 +126,21 @@ def test_cancel_when_running_stops_it_and_when_finished_refuses(admin: Console, 
     assert cancelled.pid is not None and not kernels_of(cancelled.pid)
     with pytest.raises(InvalidInput, match="already cancelled"):
         admin.cancel_job(job.id)
+
+
+def test_run_when_machine_is_full_keeps_the_job_queued(admin: Console, slow_jobs: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATHENA_JOBS_MAX", "1")
+    first, second = admin.start_job("slow"), admin.start_job("slow", {"seconds": "1"})
+    results: dict[str, str] = {}
+    threads = [threading.Thread(target=lambda j=j: results.update({j.id: run(admin, j).status}))
+               for j in (first, second)]
+    threads[0].start()
+    wait_running(admin, first.id)
+    threads[1].start()
+    time.sleep(2.0)
+    assert admin.job(second.id).status == "queued"
+    admin.cancel_job(first.id)
+    for thread in threads:
+        thread.join(60)
+    assert results == {first.id: "cancelled", second.id: "succeeded"}

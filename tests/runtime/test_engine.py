@@ -75,6 +75,9 @@ def test_snapshots_when_nav_moves_track_peak_and_drawdown(desk: Console, clock: 
     assert snaps[2].peak_nav == peak and last.peak_nav == peak
     assert last.drawdown == ((start - fill_price - fee + Decimal("99000")) / peak - 1).quantize(Decimal("1e-8"))
     assert last.detail["positions"][0]["symbol"] == "BTC/USDT"
+    stress = last.detail["stress"]
+    assert stress["worst_pnl"] == min(stress["pnl"].values()) < 0
+    assert set(stress["pnl"]) >= {"covid_crash_2020", "ftx_collapse_2022"}
     assert [e.type for e in desk.events_since(0) if e.type == "Snapshot"][-1] == "Snapshot"
 
 
