@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
@@ -33,11 +34,14 @@ def new_workspace(
     return ws, admin_password
 
 
-def append_as_system(home: str, db_url: str, actor: str, count: int, barrier: Barrier | None = None) -> None:
+def append_as_system(home: str, db_url: str, actor: str, count: int, barrier: Barrier | None = None,
+                     pause_s: float = 0.005) -> None:
     """Open the workspace and make ``count`` audited actions as ``system:<actor>``.
 
     A picklable entry point for concurrency tests and benchmarks run in other processes;
-    with a ``barrier`` every process connects first and then all start writing together.
+    with a ``barrier`` every process connects first and then all start writing together. The
+    short ``pause_s`` between actions is what real writers have; without it SQLite's backing-off
+    busy handler lets one tight loop keep the write lock for all its turns.
     """
     ws = connect(home, db_url)
     bot = ws.system(actor)
@@ -45,6 +49,7 @@ def append_as_system(home: str, db_url: str, actor: str, count: int, barrier: Ba
         barrier.wait()
     for _ in range(count):
         bot.request_trading_mode("paper")
+        time.sleep(pause_s)
     ws.close()
 
 
