@@ -8,22 +8,17 @@ PostgreSQL is measured when ``ATHENA_TEST_PG_URL`` (default the local test datab
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
 from tqdm import tqdm
 
 from athena.audit import append, verify
 from athena.model import AuditOutcome
 from athena.testing import new_workspace
+from athena.testing.postgres import create_schema, drop_schema, postgres_unavailable
 from athena.workspace import Workspace
-
-PG_URL = os.environ.get("ATHENA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 def bench(ws: Workspace, appends: int, bulk: int) -> dict[str, float]:
@@ -44,20 +39,6 @@ def bench(ws: Workspace, appends: int, bulk: int) -> dict[str, float]:
     return {"appends_per_s": append_rate, "verify_entries_per_s": report.entries / elapsed, "entries": report.entries}
 
 
-def _pg_schema() -> tuple[str, str] | None:
-    try:
-        engine = create_engine("postgresql+psycopg://" + PG_URL.split("://", 1)[1])
-        schema = f"athena_bench_{uuid.uuid4().hex[:8]}"
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - report and skip the backend
-        print(f"postgresql: skipped ({type(exc).__name__}: not reachable at {PG_URL})")
-        return None
-    sep = "&" if "?" in PG_URL else "?"
-    return schema, f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--appends", type=int, default=2000)
@@ -68,16 +49,15 @@ def main() -> None:
         ws, _ = new_workspace(Path(tmp) / "sqlite")
         rows.append(("sqlite", bench(ws, args.appends, args.bulk)))
         ws.close()
-        pg = _pg_schema()
-        if pg:
-            schema, url = pg
+        reason = postgres_unavailable()
+        if reason:
+            print(f"postgresql: skipped ({reason})")
+        else:
+            schema, url = create_schema("athena_bench")
             ws, _ = new_workspace(Path(tmp) / "pg", db_url=url)
             rows.append(("postgresql", bench(ws, args.appends, args.bulk)))
             ws.close()
-            engine = create_engine("postgresql+psycopg://" + PG_URL.split("://", 1)[1])
-            with engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            engine.dispose()
+            drop_schema(schema)
     print(f"{'backend':12} {'appends/s':>12} {'verify entries/s':>18} {'entries':>9}")
     for name, r in rows:
         print(f"{name:12} {r['appends_per_s']:12,.0f} {r['verify_entries_per_s']:18,.0f} {r['entries']:9,.0f}")

@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
-import os
 import statistics
 import tempfile
 import time
-import uuid
 from pathlib import Path
-from urllib.parse import quote
 
-from sqlalchemy import create_engine, text
 from tqdm import tqdm
 
 from athena.audit import AuditFilter
@@ -29,8 +25,8 @@ from athena.execution import PaperVenue
 from athena.model import AuditOutcome, Role
 from athena.testing import ADMIN_PASSWORD, new_workspace
 from athena.testing.load import hammer_orders
+from athena.testing.postgres import create_schema, drop_schema, postgres_unavailable
 
-PG_URL = os.environ.get("ATHENA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PW = "Bench-Passw0rd-1"
 
 
@@ -76,35 +72,12 @@ def kill_switch_trial(home: Path, db_url: str | None) -> tuple[float, float, boo
     return latency, load, clean
 
 
-def _pg_url() -> tuple[str, str] | None:
-    try:
-        engine = create_engine("postgresql+psycopg://" + PG_URL.split("://", 1)[1])
-        schema = f"athena_bench_{uuid.uuid4().hex[:8]}"
-        with engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - report and skip the backend
-        print(f"postgresql: skipped ({type(exc).__name__}: not reachable at {PG_URL})")
-        return None
-    sep = "&" if "?" in PG_URL else "?"
-    return schema, f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-
-
-def _drop(schema: str) -> None:
-    engine = create_engine("postgresql+psycopg://" + PG_URL.split("://", 1)[1])
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
-
-
 def _fresh_url(backend: str, schemas: list[str]) -> str | None:
     if backend == "sqlite":
         return None
-    made = _pg_url()
-    if made is None:
-        raise SystemExit("PostgreSQL went away during the benchmark")
-    schemas.append(made[0])
-    return made[1]
+    schema, url = create_schema("athena_bench")
+    schemas.append(schema)
+    return url
 
 
 def main() -> None:
@@ -113,8 +86,10 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=5)
     args = parser.parse_args()
     backends = ["sqlite"]
-    pg = _pg_url()
-    if pg:
+    reason = postgres_unavailable()
+    if reason:
+        print(f"postgresql: skipped ({reason})")
+    else:
         backends.append("postgresql")
     print(f"{'backend':11} {'orders/s':>9} {'engage p50 ms':>14} {'engage p99 ms':>14} {'load orders/s':>14} clean")
     for name in backends:
@@ -123,14 +98,12 @@ def main() -> None:
             rate = throughput(Path(tmp) / "t", _fresh_url(name, schemas), args.orders)
             trials = [kill_switch_trial(Path(tmp) / f"k{i}", _fresh_url(name, schemas)) for i in range(args.trials)]
         for schema in schemas:
-            _drop(schema)
+            drop_schema(schema)
         latencies = sorted(t[0] * 1000 for t in trials)
         p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
         load = statistics.median(t[1] for t in trials)
         print(f"{name:11} {rate:9,.0f} {statistics.median(latencies):14.1f} {p99:14.1f} {load:14,.0f} "
               f"{all(t[2] for t in trials)}")
-    if pg:
-        _drop(pg[0])
 
 
 if __name__ == "__main__":

@@ -7,59 +7,32 @@ Where no server answers, those tests are skipped with the reason.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from athena.clock import SimulatedClock
 from athena.console import Console
 from athena.model import Role
 from athena.testing import ADMIN_PASSWORD, new_workspace
+from athena.testing.postgres import create_schema, drop_schema, postgres_unavailable
 from athena.workspace import Workspace
 
-PG_URL = os.environ.get("ATHENA_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 _pg_state: dict[str, str] = {}
-
-
-def _driver_url(url: str) -> str:
-    return "postgresql+psycopg://" + url.split("://", 1)[1]
-
-
-def postgres_unavailable() -> str | None:
-    """Return why PostgreSQL cannot be used, or None when it answers."""
-    if "reason" not in _pg_state:
-        try:
-            engine = create_engine(_driver_url(PG_URL), connect_args={"connect_timeout": 3})
-            with engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            engine.dispose()
-            _pg_state["reason"] = ""
-        except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
-            _pg_state["reason"] = f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}); set ATHENA_TEST_PG_URL"
-    return _pg_state["reason"] or None
 
 
 @pytest.fixture
 def pg_schema_url() -> Iterator[str]:
     """Yield a PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
-    reason = postgres_unavailable()
-    if reason:
-        pytest.skip(reason)
-    schema = f"athena_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(_driver_url(PG_URL))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options={quote(f'-csearch_path={schema}')}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    if "reason" not in _pg_state:
+        _pg_state["reason"] = postgres_unavailable() or ""
+    if _pg_state["reason"]:
+        pytest.skip(_pg_state["reason"])
+    schema, url = create_schema()
+    yield url
+    drop_schema(schema)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
