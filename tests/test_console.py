@@ -247,3 +247,33 @@ def test_audit_when_filtered_returns_matching_entries(admin: Console, clock: Sim
     assert admin.audit(AuditFilter(until=start, action="users.add")) == []
     assert [e.action for e in admin.audit(AuditFilter(since=start + timedelta(seconds=1)))] == ["users.add"]
     assert {e.actor for e in admin.audit(AuditFilter(actor="system:init"))} == {"system:init"}
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda c: c.request_trading_mode("moon"), "trading mode must be one of paper, live, was 'moon'"),
+        (lambda c: c.list_approvals("maybe"), "approval status must be one of pending"),
+        (lambda c: c.set_trading_state("SIDEWAYS", reason="x"), "trading state must be one of ACTIVE"),
+        (lambda c: c.set_limit("global", "MAX_FUN", breach=1), "limit kind must be one of MAX_GROSS_LEVERAGE"),
+        (lambda c: c.set_limit("global", "MAX_DRAWDOWN", breach="0.1", action="PANIC"), "action must be one of"),
+        (lambda c: c.remove_limit("global", "MAX_FUN"), "limit kind must be one of"),
+    ],
+)
+def test_enum_arguments_when_unknown_raise_invalid_input_and_change_nothing(
+    admin: Console, call: Callable[[Console], object], message: str
+) -> None:
+    before = admin.verify_audit().entries
+    with pytest.raises(InvalidInput, match=message):
+        call(admin)
+    assert admin.verify_audit().entries == before
+    assert admin.limits() == []
+
+
+def test_record_job_state_when_called_by_a_person_is_refused(
+    admin: Console, login_as: Callable[[Role], Console]
+) -> None:
+    job = admin.start_job("backtest", {"periods": "100"})
+    with pytest.raises(PermissionDenied, match="may not jobs.succeeded"):
+        login_as(Role.QUANT).record_job_state(job.id, "succeeded")
+    assert admin.job(job.id).status == "queued"

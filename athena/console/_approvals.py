@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from athena import audit
 from athena.auth import Permission
 from athena.clock import utc
-from athena.console._core import ConsoleCore, Done
+from athena.console._core import ConsoleCore, Done, choice
 from athena.errors import ApprovalNotPending, InvalidInput, SelfApproval, UnknownApproval
 from athena.model import Approval, ApprovalId, ApprovalStatus, Identity, TradingMode
 from athena.store import ApprovalRow, SettingRow
@@ -63,7 +63,7 @@ class ApprovalsMixin(ConsoleCore):
 
     def request_trading_mode(self, mode: TradingMode | str, totp: str | None = None) -> Approval | None:
         """Switch to paper now, or request live mode (TOTP, then a second ADMIN's approval)."""
-        target = TradingMode(str(mode).lower())
+        target = choice(TradingMode, mode, "trading mode")
         if target == TradingMode.PAPER:
             def to_paper(s: Session, now: datetime, who: Identity) -> Done:
                 row = s.get(SettingRow, "trading_mode")
@@ -98,7 +98,7 @@ class ApprovalsMixin(ConsoleCore):
         def work(s: Session) -> list[Approval]:
             stmt = select(ApprovalRow).order_by(col(ApprovalRow.id).desc())
             if status is not None:
-                stmt = stmt.where(ApprovalRow.status == ApprovalStatus(status).value)
+                stmt = stmt.where(ApprovalRow.status == choice(ApprovalStatus, status, "approval status").value)
             return [_approval(r) for r in s.exec(stmt)]
 
         return self._read(Permission.AUDIT_READ, "approvals.list", work)

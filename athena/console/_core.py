@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from typing import Any, Self, TypeVar
 
 from sqlmodel import Session
@@ -28,9 +29,20 @@ from athena.model import AuditEntry, AuditOutcome, Identity, Role, UserId
 from athena.store import UserRow, publish
 from athena.workspace import Workspace
 
-__all__ = ["ConsoleCore", "Done"]
+__all__ = ["ConsoleCore", "Done", "choice"]
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
+
+
+def choice(kind: type[E], value: object, name: str) -> E:
+    """Return the member of ``kind`` named by ``value`` (case-insensitive) or raise InvalidInput listing them."""
+    text = str(value)
+    for member in kind:
+        if text.lower() in (str(member.value).lower(), member.name.lower()):
+            return member
+    options = ", ".join(str(m.value) for m in kind)
+    raise InvalidInput(f"{name} must be one of {options}, was {value!r}")
 
 
 @dataclass

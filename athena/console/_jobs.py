@@ -81,7 +81,7 @@ class JobsMixin(ConsoleCore):
 
     def record_job_state(self, job_id: str, status: str, *, pid: int | None = None,
                          error: dict[str, Any] | None = None) -> JobRecord:
-        """Move a job to running or to a final state (used by the job runner; audited)."""
+        """Move a job to running or to a final state (the job runner's system actor only; audited)."""
         if status not in ("running", *FINAL):
             raise InvalidInput(f"job status must be running or one of {', '.join(FINAL)}, was {status!r}")
 
@@ -102,7 +102,7 @@ class JobsMixin(ConsoleCore):
             payload = {"job_id": job_id, "job": row.name, "status": status, **({"error": error} if error else {})}
             return Done(_record(row), payload, [f"Job{status.title().replace('_', '')}"])
 
-        return self._write(Permission.JOBS_RUN, f"jobs.{status}", f"job:{job_id}", work)  # type: ignore[no-any-return]
+        return self._write(Permission.ENGINE_RUN, f"jobs.{status}", f"job:{job_id}", work)  # type: ignore[no-any-return]
 
     def cancel_job(self, job_id: str) -> JobRecord:
         """Cancel a queued or running job; a running one has its process group (and kernel) killed."""

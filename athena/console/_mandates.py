@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from athena.auth import Permission
 from athena.console._approvals import PRIVILEGED_ACTIONS
-from athena.console._core import Done
+from athena.console._core import Done, choice
 from athena.console._strategies import StrategiesMixin
 from athena.errors import InvalidInput
 from athena.model import Approval, Identity, to_decimal
@@ -51,8 +51,8 @@ class MandatesMixin(StrategiesMixin):
                   symbols: list[str] | tuple[str, ...] = (), totp: str | None = None) -> Approval | None:
         """Add or tighten a limit now; loosening one returns an approval request for a second ADMIN."""
         try:
-            limit = Limit(scope, LimitKind(str(kind).upper()), to_decimal(breach or 0, "breach"),
-                          None if warn is None else to_decimal(warn, "warn"), BreachAction(str(action).upper()),
+            limit = Limit(scope, choice(LimitKind, kind, "limit kind"), to_decimal(breach or 0, "breach"),
+                          None if warn is None else to_decimal(warn, "warn"), choice(BreachAction, action, "action"),
                           tuple(symbols))
         except ValueError as exc:
             raise InvalidInput(f"invalid limit: {exc}") from None
@@ -60,7 +60,7 @@ class MandatesMixin(StrategiesMixin):
 
     def remove_limit(self, scope: str, kind: LimitKind | str, totp: str | None = None) -> Approval | None:
         """Remove a limit: that loosens the mandate, so it needs a second ADMIN's approval."""
-        return self._change_limit(scope, LimitKind(str(kind).upper()), None, totp)
+        return self._change_limit(scope, choice(LimitKind, kind, "limit kind"), None, totp)
 
     def _change_limit(self, scope: str, kind: LimitKind, limit: Limit | None, totp: str | None) -> Approval | None:
         if scope != GLOBAL and not scope.startswith("strategy:"):

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from athena import execution as oms
 from athena.auth import Permission
 from athena.console._approvals import PRIVILEGED_ACTIONS, ApprovalsMixin
-from athena.console._core import Done
+from athena.console._core import Done, choice
 from athena.errors import InvalidInput, InvalidOrder
 from athena.execution import PaperVenue
 from athena.model import (
@@ -138,7 +138,7 @@ class TradingMixin(ApprovalsMixin):
         The global HALTED state is the kill switch: engage it with :meth:`engage_kill_switch`
         and leave it only through :meth:`request_kill_switch_reset` and a second ADMIN.
         """
-        target = TradingState(str(state).upper())
+        target = choice(TradingState, state, "trading state")
         if not reason.strip():
             raise InvalidInput("a trading state change needs a reason")
         scope = strategy_scope(strategy) if strategy else GLOBAL
