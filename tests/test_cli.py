@@ -196,6 +196,8 @@ def test_research_when_run_from_cli_is_recorded_and_listed(admin_cli: Run, tmp_p
     assert [r["kind"] for r in listed] == ["sweep", "backtest", "backtest"]
     shown = json.loads(admin_cli("--json", "runs", "show", first["run_id"][:8]).stdout)
     assert shown["data_fingerprint"] == first["data_fingerprint"]
+    zero = admin_cli("sweep", "-s", "sma_cross", "--data", str(data), "-g", "fast=5:10:0", ok=False)
+    assert zero.returncode == 2 and "STEP must be > 0" in zero.stderr
     bad = admin_cli("backtest", "-s", "sma_cross", "-p", "fast=30", "-p", "slow=10", "--data", str(data), ok=False)
     assert bad.returncode == 2 and "fast must be < slow, was fast=30 slow=10" in bad.stderr
     assert len(json.loads(admin_cli("--json", "runs", "list").stdout)) == 3

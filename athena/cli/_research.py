@@ -21,6 +21,8 @@ def _grid(values: tuple[str, ...]) -> dict[str, list[object]]:
             if len(parts) not in (2, 3) or not all(p.strip().lstrip("-").isdigit() for p in parts):
                 raise InvalidParameter(f"a range is START:STOP[:STEP] of integers, was {name}={text}")
             start, stop, *step = (int(p) for p in parts)
+            if step and step[0] <= 0:
+                raise InvalidParameter(f"a range's STEP must be > 0, was {name}={text}")
             grid[name] = list(range(start, stop + 1, step[0] if step else 1))
         else:
             grid[name] = [v.strip() for v in text.split(",")]

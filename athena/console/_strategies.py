@@ -73,7 +73,10 @@ class StrategiesMixin(TradingMixin):
             if not _NAME.match(name):
                 raise InvalidInput(f"strategy name must be 2-64 of a-z, 0-9, '_', '.', '-' starting with a letter, "
                                    f"was {name!r}")
-            amount = to_decimal(capital, "capital")
+            try:
+                amount = to_decimal(capital, "capital")
+            except ValueError as exc:
+                raise InvalidInput(str(exc)) from None
             if amount <= 0:
                 raise InvalidInput(f"capital must be > 0, was {amount}")
             checked = _checked_params(ref, params or {})

@@ -78,6 +78,8 @@ def test_register_when_input_bad_says_why(desk: dict[str, Console]) -> None:
         desk["quinn"].register_strategy("x1", "sma_cross", ["DOGE/USDT"])
     with pytest.raises(InvalidInput, match="capital must be > 0"):
         desk["quinn"].register_strategy("x1", "sma_cross", ["BTC/USDT"], capital=0)
+    with pytest.raises(InvalidInput, match="capital must be a number, was 'lots'"):
+        desk["quinn"].register_strategy("x1", "sma_cross", ["BTC/USDT"], capital="lots")
     assert desk["quinn"].strategies() == []
 
 
