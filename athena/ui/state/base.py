@@ -119,8 +119,20 @@ class PageState(param.Parameterized):
     message = param.String(default="", doc="Outcome of the last action on this page.")
     level = param.Selector[str](default="info", objects=list(LEVELS), doc="Severity of the page message.")
 
+    #: Whether the page follows the engine every poll while open; otherwise it reloads only
+    #: when the ledger has new entries (every state change appends one).
+    live = False
+
     def __init__(self, session: SessionState, **params: Any) -> None:
         super().__init__(session=session, **params)
+
+    def refresh(self) -> None:
+        """Reload what the page shows; pages override it."""
+
+    def poll(self) -> int:
+        """Run one live update while the page is open; return how many new items it found."""
+        self.refresh()
+        return 0
 
     @property
     def console(self) -> Console:

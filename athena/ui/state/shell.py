@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 import param
 from param.parameters import NoNone
@@ -10,17 +10,25 @@ from param.parameters import NoNone
 from athena.auth import Permission
 from athena.errors import AthenaError
 from athena.ui.state.audit import AuditState
-from athena.ui.state.base import SessionState
+from athena.ui.state.base import PageState, SessionState
 from athena.ui.state.users import UsersState
 from athena.workspace import Workspace
 
-__all__ = ["PAGES", "ShellState"]
+S = TypeVar("S", bound=PageState)
 
-#: Page title -> permission needed to see it in the navigation.
+__all__ = ["PAGES", "PAGE_STATES", "ShellState"]
+
+#: Page title -> permission needed to see it in the navigation, in navigation order.
 PAGES: dict[str, Permission] = {
     "Overview": Permission.EVENTS_READ,
     "Audit log": Permission.AUDIT_READ,
     "Users": Permission.USERS_READ,
+}
+
+#: Page title -> the state class behind it; pages without one show the shell's own status.
+PAGE_STATES: dict[str, type[PageState]] = {
+    "Audit log": AuditState,
+    "Users": UsersState,
 }
 
 
@@ -28,8 +36,7 @@ class ShellState(param.Parameterized):
     """The whole dashboard of one browser tab: session, pages and system status."""
 
     session = param.ClassSelector(allow_None=NoNone, class_=SessionState, doc="Login state of this tab.")
-    audit = param.ClassSelector(allow_None=NoNone, class_=AuditState, doc="State of the Audit log page.")
-    users = param.ClassSelector(allow_None=NoNone, class_=UsersState, doc="State of the Users page.")
+    states = param.Dict(default={}, doc="Page title -> the state of that page (see PAGE_STATES).")
     page = param.Selector[str](default="Overview", objects=list(PAGES), doc="The page shown in the main area.")
     status = param.Dict(default={}, doc="Workspace health: home, database, trading mode, audit head.")
     online = param.Boolean(default=False, doc="Whether the last status read reached the database.")
@@ -37,9 +44,25 @@ class ShellState(param.Parameterized):
 
     def __init__(self, workspace: Workspace | None, **params: Any) -> None:
         session = SessionState(workspace=workspace)
-        super().__init__(session=session, audit=AuditState(session), users=UsersState(session), **params)
+        states = {title: cls(session) for title, cls in PAGE_STATES.items()}
+        super().__init__(session=session, states=states, **params)
         self.session.param.watch(self._on_login_change, "console")
         self.read_status()
+
+    @property
+    def audit(self) -> AuditState:
+        """Return the Audit log page state (its poll also drives the shell)."""
+        return self._state("Audit log", AuditState)
+
+    @property
+    def users(self) -> UsersState:
+        """Return the Users page state."""
+        return self._state("Users", UsersState)
+
+    def _state(self, title: str, cls: type[S]) -> S:
+        state = self.states[title]
+        assert isinstance(state, cls)
+        return state
 
     def pages(self) -> list[str]:
         """Return the pages the logged-in role may open, in navigation order."""
@@ -54,8 +77,9 @@ class ShellState(param.Parameterized):
         if self.page not in allowed:
             self.page = allowed[0]
         self.read_status()
-        self.audit.refresh()
-        self.users.refresh()
+        for title in allowed:
+            if title in self.states:
+                self.states[title].refresh()
 
     def read_status(self) -> None:
         """Read the workspace health shown in the header."""
@@ -71,8 +95,12 @@ class ShellState(param.Parameterized):
         self.param.update(status=status, online=True)
 
     def poll(self) -> None:
-        """Run one live update: system status, and new ledger entries once logged in."""
+        """Run one live update: system status, new ledger entries, and the open page once logged in."""
         self.polls += 1
         self.read_status()
-        if self.session.console is not None and self.audit.poll() and self.page == "Users":
-            self.users.refresh()
+        if self.session.console is None:
+            return
+        fresh = self.audit.poll()
+        page = self.states.get(self.page)
+        if page is not None and page is not self.audit and (fresh or page.live):
+            page.poll()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from athena.ui.views.overview import OverviewView
 from athena.ui.views.users import UsersView
 from athena.workspace import Workspace, connect
 
-__all__ = ["ControlPlane"]
+__all__ = ["VIEWS", "ControlPlane"]
 
 TITLE = "Athena control plane"
 
@@ -38,6 +39,14 @@ _NAV_CSS = f"""
   background: rgba(123, 63, 228, .20) !important; color: #ffffff; box-shadow: inset 3px 0 0 {PALETTE["primary"]};
 }}
 """
+
+
+#: Page title -> the view that draws it from the shell state (titles as in ``athena.ui.state.PAGES``).
+VIEWS: dict[str, Callable[[ShellState], Viewer]] = {
+    "Overview": lambda shell: OverviewView(state=shell),
+    "Audit log": lambda shell: AuditView(state=shell.audit),
+    "Users": lambda shell: UsersView(state=shell.users),
+}
 
 
 class ControlPlane(Viewer):
@@ -96,12 +105,7 @@ class ControlPlane(Viewer):
 
     def _shell(self) -> pn.viewable.Viewable:
         state = self.state
-        views: dict[str, Any] = {
-            "Overview": lambda: OverviewView(state=state),
-            "Audit log": lambda: AuditView(state=state.audit),
-            "Users": lambda: UsersView(state=state.users),
-        }
-        pages = {name: views[name]() for name in state.pages()}
+        pages = {name: VIEWS[name](state) for name in state.pages()}
         nav = pn.widgets.RadioButtonGroup.from_param(
             state.param.page,
             description=None,
