@@ -107,9 +107,27 @@ class Served:
 
 
 @contextmanager
+def engine(home: Path, tick_s: float = 0.25) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``athena engine`` on the workspace (as ``athena up`` does) until the block ends, then SIGTERM it."""
+    env = {**os.environ, "ATHENA_HOME": str(home)}
+    with (home / "engine-test.log").open("ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "athena", "engine", "--tick", str(tick_s)], env=env,
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    try:
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+@contextmanager
 def serve(home: Path, server: str = "voila", port: int | None = None,
           env: dict[str, str] | None = None) -> Iterator[Served]:
-    """Run ``athena up`` (through :func:`athena.runtime.run_up`) until the block ends, then SIGTERM it."""
+    """Run ``athena up`` (through :func:`athena.runtime.run_up`) until the block ends, then SIGTERM it.
+
+    Combine with :func:`engine` for the live loop ``athena up`` starts beside the dashboards.
+    """
     port = port or free_port()
     code = ("import sys; from pathlib import Path; from athena.runtime import run_up; "
             f"sys.exit(run_up(home=Path({str(home)!r}), db_url=None, server={server!r}, port={port}))")
