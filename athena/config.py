@@ -5,6 +5,14 @@ Everything comes from arguments first, then the environment:
 ``ATHENA_HOME``          workspace directory (default ``./.athena``)
 ``ATHENA_DB_URL``        database URL (default SQLite ``athena.db`` in the workspace)
 ``ATHENA_SESSION_TTL``   session lifetime in seconds (default 43200, 12 h)
+
+How the paper venue fills, and when a price is too old to trade on (see :class:`TradingSettings`):
+
+``ATHENA_PAPER_FEE_RATE``       taker fee as a fraction of notional (default 0.001)
+``ATHENA_PAPER_SLIPPAGE_BPS``   market and stop orders fill this much worse than the mark (default 1)
+``ATHENA_PAPER_LATENCY_MS``     an order reaches the book only this long after it was accepted (default 0)
+``ATHENA_PAPER_PARTICIPATION``  share of each tick's traded volume an order may take (default: unlimited)
+``ATHENA_STALE_AFTER_S``        a symbol whose last price is older than this takes no new orders (default 15)
 """
 
 from __future__ import annotations
@@ -13,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -20,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from athena.errors import InvalidConfig
 
-__all__ = ["KdfSettings", "SecuritySettings", "Settings", "redact_url"]
+__all__ = ["KdfSettings", "SecuritySettings", "Settings", "TradingSettings", "redact_url"]
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z0-9+]+://[^:/@]+:)(?P<secret>[^@]+)(?P<tail>@)", re.I)
 
@@ -53,6 +62,41 @@ class SecuritySettings(BaseModel):
     kdf: KdfSettings = KdfSettings()
 
 
+class TradingSettings(BaseModel):
+    """Paper venue realism and the stale-price guard, the same for every process of a workspace.
+
+    The defaults fill paper orders at once and in full; set ``latency_ms`` and ``participation``
+    for orders that reach the book a little later and fill over several ticks, as real ones do.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    fee_rate: Annotated[Decimal, Field(ge=0, lt=1)] = Decimal("0.001")
+    slippage_bps: Annotated[Decimal, Field(ge=0, lt=10_000)] = Decimal("1")
+    latency_ms: Annotated[int, Field(ge=0, le=60_000)] = 0
+    participation: Annotated[Decimal, Field(gt=0, le=1)] | None = None
+    stale_after_s: Annotated[float, Field(gt=0)] = 15.0
+
+
+_TRADING_ENV = {
+    "fee_rate": "ATHENA_PAPER_FEE_RATE",
+    "slippage_bps": "ATHENA_PAPER_SLIPPAGE_BPS",
+    "latency_ms": "ATHENA_PAPER_LATENCY_MS",
+    "participation": "ATHENA_PAPER_PARTICIPATION",
+    "stale_after_s": "ATHENA_STALE_AFTER_S",
+}
+
+
+def _trading_from_env() -> TradingSettings:
+    values = {field: os.environ[name] for field, name in _TRADING_ENV.items() if os.environ.get(name)}
+    try:
+        return TradingSettings.model_validate(values)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_TRADING_ENV[str(e['loc'][0])]}={values[str(e['loc'][0])]!r}: {e['msg']}"
+                             for e in exc.errors())
+        raise InvalidConfig(problems) from None
+
+
 class Settings(BaseModel):
     """Where the workspace lives and how it behaves."""
 
@@ -61,6 +105,7 @@ class Settings(BaseModel):
     home: Path
     db_url: str
     security: SecuritySettings = SecuritySettings()
+    trading: TradingSettings = TradingSettings()
 
     @classmethod
     def from_env(
@@ -78,7 +123,7 @@ class Settings(BaseModel):
             if ttl is not None and security is None:
                 sec = sec.model_copy(update={"session_ttl_s": int(ttl)})
                 SecuritySettings.model_validate(sec.model_dump())
-            return cls(home=root, db_url=url, security=sec)
+            return cls(home=root, db_url=url, security=sec, trading=_trading_from_env())
         except (ValidationError, ValueError) as exc:
             raise InvalidConfig(f"invalid settings: {exc}") from None
 

@@ -30,7 +30,7 @@ from athena.model import (
     to_decimal,
 )
 from athena.risk import GLOBAL, get_states, set_state, strategy_scope
-from athena.risk.checks import mandate_check
+from athena.risk.checks import mandate_check, stale_price_check
 from athena.store import MarkRow, OrderRow, TradingStateRow
 
 __all__ = ["TradingMixin"]
@@ -41,7 +41,10 @@ KILL_SWITCH_ACTOR = "kill-switch"
 class TradingMixin(ApprovalsMixin):
     """Console actions that trade or stop trading."""
 
-    venue = PaperVenue()
+    @property
+    def venue(self) -> PaperVenue:
+        """Return the paper venue as the workspace settings describe it."""
+        return PaperVenue.from_settings(self.workspace.settings.trading)
 
     def submit_order(
         self,
@@ -71,7 +74,8 @@ class TradingMixin(ApprovalsMixin):
             raise InvalidOrder(f"invalid order: {exc}") from None
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
-            result = oms.accept(s, request, who.actor, now, self.venue.name, [mandate_check(now)])
+            checks = [stale_price_check(now, self.workspace.settings.trading.stale_after_s), mandate_check(now)]
+            result = oms.accept(s, request, who.actor, now, self.venue.name, checks)
             if isinstance(result, OrderDenied):
                 return Done(result, {"client_order_id": result.client_order_id, "reason": result.reason.value,
                                      "message": result.message, **_describe(request)},

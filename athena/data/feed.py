@@ -1,4 +1,4 @@
-"""A seeded synthetic live feed: correlated geometric random walks, one price per symbol per tick."""
+"""A seeded synthetic live feed: correlated geometric random walks, one price and volume per symbol per tick."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ class SyntheticFeed:
     """Prices that move like markets: annualised volatility, pairwise correlation, rare jumps.
 
     Each call to :meth:`tick` advances every symbol by ``dt_s`` seconds and returns prices
-    rounded to ``tick_sizes``. The same seed gives the same path.
+    rounded to ``tick_sizes``; :attr:`volumes` then holds what traded in those seconds (about
+    ``notional_per_s`` of quote currency a second, log-normally spread). The same seed gives the
+    same path, and the volumes come from their own generator so they never change the prices.
     """
 
     prices: dict[str, Decimal] = field(default_factory=lambda: dict(DEFAULT_PRICES))
@@ -33,6 +35,8 @@ class SyntheticFeed:
     jump_probability: float = 0.0005
     jump_size: float = 0.02
     seed: int = 0
+    notional_per_s: float = 50_000.0
+    volumes: dict[str, Decimal] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.prices:
@@ -44,7 +48,10 @@ class SyntheticFeed:
         n = len(self.prices)
         cov = np.full((n, n), self.correlation) + np.eye(n) * (1 - self.correlation)
         self._chol = np.linalg.cholesky(cov)
+        if self.notional_per_s <= 0:
+            raise ValueError(f"notional_per_s must be > 0, was {self.notional_per_s}")
         self._rng = np.random.default_rng(self.seed)
+        self._volume_rng = np.random.default_rng([self.seed, 1])
         self._log = np.log(np.array([float(p) for p in self.prices.values()]))
 
     @property
@@ -67,4 +74,7 @@ class SyntheticFeed:
             tick = self.tick_sizes.get(symbol)
             out[symbol] = (price / tick).quantize(Decimal(1), ROUND_HALF_EVEN) * tick if tick else price
         self.prices = out
+        spread = self._volume_rng.lognormal(-0.125, 0.5, len(out))
+        self.volumes = {symbol: Decimal(repr(round(self.notional_per_s * dt_s * float(k) / float(price), 8)))
+                        for (symbol, price), k in zip(out.items(), spread, strict=True)}
         return out

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from sqlmodel import Session, col, func, select
 
+from athena.clock import utc
 from athena.execution.oms import Check
 from athena.execution.portfolio import PortfolioView, portfolio, starting_cash
 from athena.model import DenialReason, OrderRequest, OrderStatus
@@ -15,7 +16,7 @@ from athena.risk.mandates import BreachAction, Limit, LimitKind, pre_trade
 from athena.risk.trading_state import GLOBAL, strategy_scope
 from athena.store import DeploymentRow, LimitRow, MarkRow, OrderRow, SnapshotRow
 
-__all__ = ["limit_from_row", "limits_of", "mandate_check", "scope_figures"]
+__all__ = ["limit_from_row", "limits_of", "mandate_check", "scope_figures", "stale_marks", "stale_price_check"]
 
 
 def limit_from_row(row: LimitRow) -> Limit:
@@ -46,6 +47,30 @@ def _orders_last_minute(s: Session, scope: str, now: datetime) -> int:
     if scope != GLOBAL:
         stmt = stmt.where(OrderRow.strategy == scope.removeprefix("strategy:"))
     return int(s.exec(stmt).one())
+
+
+def stale_marks(s: Session, now: datetime, max_age_s: float) -> dict[str, float]:
+    """Return the age in seconds of every symbol's last price older than ``max_age_s``."""
+    ages = {row.symbol: (now - utc(row.ts)).total_seconds() for row in s.exec(select(MarkRow))}
+    return {symbol: age for symbol, age in ages.items() if age > max_age_s}
+
+
+def stale_price_check(now: datetime, max_age_s: float) -> Check:
+    """Return the OMS check that refuses orders on a symbol whose last price is older than ``max_age_s``.
+
+    A symbol that never had a price is left to the other checks (a limit order may rest without one).
+    """
+    def check(s: Session, request: OrderRequest) -> tuple[DenialReason, str] | None:
+        mark = s.get(MarkRow, request.symbol)
+        if mark is None:
+            return None
+        age = (now - utc(mark.ts)).total_seconds()
+        if age <= max_age_s:
+            return None
+        return DenialReason.STALE_PRICE, (f"the last price of {request.symbol} is {age:.1f} s old (limit "
+                                          f"{max_age_s:g} s); the feed is stale or the engine is not running")
+
+    return check
 
 
 def mandate_check(now: datetime) -> Check:

@@ -5,8 +5,10 @@ orders) in one transaction with the heartbeat; strategies in paper trading get t
 each closed bar trade towards their target through Console as ``system:engine`` (a strategy that
 raises is halted, the engine goes on); every ``snapshot_every_s`` a snapshot of the portfolio is
 written and published (with the stress library's impact on the book) and the risk monitor checks
-the mandates. :meth:`Engine.run` paces steps on the wall clock until
-stopped; tests drive :meth:`step` with a simulated clock instead.
+the mandates, and a symbol whose last price grew older than the workspace's ``stale_after_s``
+raises an alert (orders on it are refused until prices resume, which raises another).
+:meth:`Engine.run` paces steps on the wall clock until stopped; tests drive :meth:`step` with a
+simulated clock instead.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from athena.data.feed import SyntheticFeed
 from athena.errors import AthenaError
 from athena.execution import PaperVenue
 from athena.execution.portfolio import PortfolioView, portfolio, starting_cash
+from athena.risk.checks import stale_marks
 from athena.runtime.monitor import RiskMonitor
 from athena.runtime.strategies import StrategyRunner
 from athena.store import EngineStatusRow, InstrumentRow, SnapshotRow, publish
@@ -72,12 +75,13 @@ class Engine:
 
     workspace: Workspace
     config: EngineConfig = field(default_factory=EngineConfig)
-    venue: PaperVenue = field(default_factory=PaperVenue)
+    venue: PaperVenue | None = None
     feed: SyntheticFeed | None = None
     ticks: int = 0
 
     def __post_init__(self) -> None:
         self._console = self.workspace.system(ENGINE_ACTOR)
+        self._venue = self.venue or PaperVenue.from_settings(self.workspace.settings.trading)
         if self.feed is None:
             with self.workspace.store.read() as s:
                 sizes = {row.symbol: row.tick_size for row in s.exec(select(InstrumentRow))}
@@ -86,6 +90,7 @@ class Engine:
         self._stop = threading.Event()
         self._runners: dict[str, StrategyRunner] = {}
         self.monitor = RiskMonitor(self.workspace)
+        self._stale: set[str] = set()
 
     def start(self) -> None:
         """Record that the engine runs (audited)."""
@@ -98,7 +103,9 @@ class Engine:
         ws = self.workspace
         with ws.store.write() as s:
             now = ws.clock.now()
-            fills = sum(self.venue.set_mark(s, symbol, price, now) for symbol, price in prices.items())
+            volumes = self._feed.volumes
+            fills = sum(self._venue.set_mark(s, symbol, price, now, volumes.get(symbol))
+                        for symbol, price in prices.items())
             status = s.get(EngineStatusRow, 1)
             if status is not None:
                 status.heartbeat_at, status.ticks = now, status.ticks + 1
@@ -112,8 +119,21 @@ class Engine:
         if self._last_snapshot is None or elapsed - self._last_snapshot >= self.config.snapshot_every_s:
             self.snapshot()
             self.monitor.check()
+            self._watch_feed(now)
             self._last_snapshot = elapsed
         return prices
+
+    def _watch_feed(self, now: datetime) -> None:
+        limit = self.workspace.settings.trading.stale_after_s
+        with self.workspace.store.read() as s:
+            stale = stale_marks(s, now, limit)
+        for symbol in sorted(set(stale) - self._stale):
+            self._console.raise_alert("critical", f"feed:{symbol}",
+                                      f"no price for {symbol} for {stale[symbol]:.0f} s (limit {limit:g} s); "
+                                      "new orders on it are refused", {"age_s": round(stale[symbol], 3)})
+        for symbol in sorted(self._stale - set(stale)):
+            self._console.raise_alert("info", f"feed:{symbol}", f"prices for {symbol} resumed; orders are accepted")
+        self._stale = set(stale)
 
     def _refresh_runners(self) -> list[StrategyRunner]:
         live = {d.name: d for d in self._console.strategies() if d.lifecycle == "paper"}

@@ -107,3 +107,34 @@ def test_feed_when_misconfigured_says_why() -> None:
         SyntheticFeed(correlation=1.0)
     with pytest.raises(ValueError, match="dt_s must be > 0"):
         SyntheticFeed().tick(0)
+
+
+def test_feed_volumes_when_drawn_average_notional_and_leave_prices_unchanged() -> None:
+    plain = SyntheticFeed(seed=9, notional_per_s=20_000.0)
+    prices = [plain.tick(2.0) for _ in range(4000)]
+    other = SyntheticFeed(seed=9, notional_per_s=1.0)
+    assert prices == [other.tick(2.0) for _ in range(4000)]
+    again = SyntheticFeed(seed=9, notional_per_s=20_000.0)
+    notionals = []
+    for _ in range(4000):
+        again.tick(2.0)
+        notionals.append(float(again.volumes["ETH/USDT"] * again.prices["ETH/USDT"]))
+    assert abs(np.mean(notionals) / 40_000.0 - 1) < 0.03
+    with pytest.raises(ValueError, match="notional_per_s must be > 0"):
+        SyntheticFeed(notional_per_s=0)
+
+
+def test_step_when_a_symbol_stops_updating_alerts_then_alerts_recovery(desk: Console, clock: SimulatedClock) -> None:
+    both = {"BTC/USDT": Decimal("50000"), "ETH/USDT": Decimal("3000")}
+    btc_only = {"BTC/USDT": Decimal("50000")}
+    engine = Engine(desk.workspace, feed=StepFeed([both] + [btc_only] * 16 + [both]))
+    engine.start()
+    for _ in range(18):
+        clock.advance(1)
+        engine.step()
+    alerts = [(e.subject, e.payload["severity"], e.payload["message"])
+              for e in reversed(desk.audit(AuditFilter(action="alerts.raise")))]
+    assert alerts == [
+        ("feed:ETH/USDT", "critical", "no price for ETH/USDT for 16 s (limit 15 s); new orders on it are refused"),
+        ("feed:ETH/USDT", "info", "prices for ETH/USDT resumed; orders are accepted"),
+    ]
