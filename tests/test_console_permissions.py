@@ -105,6 +105,8 @@ ACTIONS: list[tuple[str, Permission, Callable[[Scene], Any]]] = [
      lambda s: s.actor.register_strategy("alpha", "sma_cross", ["BTC/USDT"])),
     ("mandates.set", Permission.MANDATES_EDIT,
      lambda s: s.actor.set_limit("global", "MAX_ORDER_NOTIONAL", breach=1000)),
+    ("venues.show", Permission.EVENTS_READ, lambda s: s.actor.venue_config()),
+    ("venues.set", Permission.VENUES_MANAGE, lambda s: s.actor.set_venue("paper")),
     ("approvals.request", Permission.KILLSWITCH_RESET,
      lambda s: s.actor.request_kill_switch_reset(s.code(s.actor.identity.username))),
 ]

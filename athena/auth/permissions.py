@@ -37,6 +37,7 @@ class Permission(StrEnum):
     TRADING_HALT = "trading.halt"
     KILLSWITCH_ENGAGE = "killswitch.engage"
     KILLSWITCH_RESET = "killswitch.reset"
+    VENUES_MANAGE = "venues.manage"
     # Held by ADMIN only, so in practice by the runtime's system actors (engine, job runner).
     ENGINE_RUN = "engine.run"
     ALERTS_RAISE = "alerts.raise"

@@ -18,8 +18,10 @@ from athena.console._mandates import MandatesMixin
 from athena.console._runs import RunsMixin
 from athena.console._strategies import Deployment
 from athena.console._users import UsersMixin
+from athena.console._venues import VenueConfig
 
-__all__ = ["PRIVILEGED_ACTIONS", "Console", "Deployment", "Done", "EngineStatus", "JobRecord", "Snapshot"]
+__all__ = ["PRIVILEGED_ACTIONS", "Console", "Deployment", "Done", "EngineStatus", "JobRecord", "Snapshot",
+           "VenueConfig"]
 
 
 class Console(UsersMixin, MandatesMixin, RunsMixin, EngineMixin, JobsMixin, AuditMixin):

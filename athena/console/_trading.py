@@ -10,8 +10,9 @@ from sqlmodel import Session, col, select
 
 from athena import execution as oms
 from athena.auth import Permission
-from athena.console._approvals import PRIVILEGED_ACTIONS, ApprovalsMixin
+from athena.console._approvals import PRIVILEGED_ACTIONS
 from athena.console._core import Done, choice
+from athena.console._venues import VenuesMixin
 from athena.errors import InvalidInput, InvalidOrder
 from athena.execution import PaperVenue
 from athena.model import (
@@ -38,7 +39,7 @@ __all__ = ["TradingMixin"]
 KILL_SWITCH_ACTOR = "kill-switch"
 
 
-class TradingMixin(ApprovalsMixin):
+class TradingMixin(VenuesMixin):
     """Console actions that trade or stop trading."""
 
     @property
@@ -61,9 +62,10 @@ class TradingMixin(ApprovalsMixin):
     ) -> Order | OrderDenied:
         """Send an order through the pre-trade checks to the venue.
 
-        Returns the order (already filled, if the venue could), or ``OrderDenied`` with a stable
-        reason code when policy refuses it. Raises ``InvalidOrder`` for malformed input. Sending
-        the same ``client_order_id`` again returns the first order and creates nothing.
+        Returns the order (already filled, if the paper venue could), or ``OrderDenied`` with a
+        stable reason code when policy refuses it. Raises ``InvalidOrder`` for malformed input.
+        Sending the same ``client_order_id`` again returns the first order and creates nothing.
+        An order for an exchange venue stays SUBMITTED until the engine's router sends it.
         """
         try:
             request = OrderRequest(symbol, Side(str(side).lower()), to_decimal(quantity, "quantity"),
@@ -75,13 +77,14 @@ class TradingMixin(ApprovalsMixin):
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
             checks = [stale_price_check(now, self.workspace.settings.trading.stale_after_s), mandate_check(now)]
-            result = oms.accept(s, request, who.actor, now, self.venue.name, checks)
+            venue = self._venue_name(s)
+            result = oms.accept(s, request, who.actor, now, venue, checks)
             if isinstance(result, OrderDenied):
                 return Done(result, {"client_order_id": result.client_order_id, "reason": result.reason.value,
                                      "message": result.message, **_describe(request)},
                             ["OrderDenied"], AuditOutcome.DENIED)
             row = oms.get_order(s, result.id)
-            if row.status == OrderStatus.SUBMITTED.value:
+            if row.status == OrderStatus.SUBMITTED.value and venue == self.venue.name:
                 self.venue.execute(s, row, now)
             order = oms.to_order(row)
             return Done(order, {"order_id": order.id, "client_order_id": order.client_order_id,

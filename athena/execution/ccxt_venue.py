@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from athena.errors import InvalidConfig, InvalidOrder, NotAllowed, Unavailable, UnknownOrder
 from athena.execution.venue_credentials import Credentials
@@ -179,6 +180,7 @@ class CcxtVenue:
         credentials: Credentials | None = None,
         *,
         sandbox: bool = True,
+        api_url: str | None = None,
         **kwargs: Any,
     ) -> CcxtVenue:
         """Build a venue on a new ccxt client; sandbox (testnet) mode is the default.
@@ -191,6 +193,9 @@ class CcxtVenue:
             The API key; without one only public calls work.
         sandbox : bool
             Trade on the exchange's testnet; ``False`` trades real money.
+        api_url : str, optional
+            ``scheme://host[:port]`` that replaces the host of every REST endpoint (a gateway, or
+            a local test exchange); the paths stay the exchange's.
         **kwargs
             Passed to :class:`CcxtVenue` (``retries``, ``backoff``, ``sleep``...).
 
@@ -210,6 +215,10 @@ class CcxtVenue:
                 config["password"] = credentials.password
         exchange = getattr(ccxt, exchange_id)(config)
         exchange.set_sandbox_mode(sandbox)
+        if api_url:
+            for name, value in list(exchange.urls["api"].items()):
+                if isinstance(value, str):
+                    exchange.urls["api"][name] = api_url.rstrip("/") + urlsplit(value).path
         return cls(exchange, **kwargs)
 
     def close(self) -> None:
@@ -469,6 +478,12 @@ class CcxtVenue:
                     return raw
         raise ccxt.OrderNotFound(f"bybit has no order {cid or vid} on {symbol}")
 
+    def order_trades(self, symbol: str, venue_order_id: str) -> tuple[VenueFill, ...]:
+        """Return the executions of one order with their fees (order queries often omit them)."""
+        raws = self._retrying("fetch_order_trades",
+                              lambda: self.exchange.fetch_order_trades(venue_order_id, symbol))
+        return tuple(_fill(t) for t in raws)
+
     def open_orders(self, symbol: str | None = None) -> list[VenueAck]:
         """Return the open orders, of one symbol or of all."""
         raws = self._retrying("fetch_open_orders", lambda: self.exchange.fetch_open_orders(symbol))
@@ -517,11 +532,7 @@ class CcxtVenue:
             status = OrderStatus.PARTIALLY_FILLED
         info = raw.get("info") or {}
         client = info.get("origClientOrderId") or raw.get("clientOrderId") or cid
-        fills = tuple(
-            VenueFill(None if t.get("id") is None else str(t["id"]), _dec(t["price"]), _dec(t["amount"]),
-                      _dec((t.get("fee") or {}).get("cost") or 0), (t.get("fee") or {}).get("currency"))
-            for t in raw.get("trades") or ()
-        )
+        fills = tuple(_fill(t) for t in raw.get("trades") or ())
         return VenueAck(
             venue_order_id=str(raw["id"]), client_order_id=None if client is None else str(client),
             symbol=str(raw.get("symbol") or symbol), side=Side(str(raw.get("side")).lower()),
@@ -529,6 +540,12 @@ class CcxtVenue:
             price=_opt(raw.get("price") or None), filled_quantity=filled,
             average_price=_opt(raw.get("average") or None), fills=fills,
         )
+
+
+def _fill(trade: Mapping[str, Any]) -> VenueFill:
+    fee = trade.get("fee") or {}
+    return VenueFill(None if trade.get("id") is None else str(trade["id"]), _dec(trade["price"]),
+                     _dec(trade["amount"]), _dec(fee.get("cost") or 0), fee.get("currency"))
 
 
 def _retryable() -> tuple[type[Exception], ...]:

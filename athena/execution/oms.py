@@ -35,6 +35,7 @@ from athena.risk.trading_state import effective_state
 from athena.store import FillRow, InstrumentRow, OrderRow, OrderTransitionRow, publish
 
 __all__ = [
+    "PAPER_VENUE",
     "Check",
     "accept",
     "cancel",
@@ -46,6 +47,9 @@ __all__ = [
     "to_order",
     "transition",
 ]
+
+#: Name of the simulated venue; every other venue name is an exchange reached through the engine's router.
+PAPER_VENUE = "paper"
 
 
 def to_order(row: OrderRow) -> Order:
@@ -129,6 +133,8 @@ def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, 
         return OrderDenied(existing.id or 0, client_id, DenialReason.DUPLICATE_CLIENT_ORDER_ID,
                            f"client order id {client_id} was already used for a different order")
     instrument = s.get(InstrumentRow, request.symbol)
+    if instrument is not None and venue != PAPER_VENUE and instrument.venue != venue:
+        instrument = None
     row = OrderRow(
         client_order_id=client_id, symbol=request.symbol, side=request.side.value, type=request.type.value,
         quantity=request.quantity, price=request.price, stop_price=request.stop_price, tif=request.tif.value,
@@ -179,9 +185,17 @@ def get_order(s: Session, ref: int | str) -> OrderRow:
 
 
 def cancel(s: Session, row: OrderRow, now: datetime, reason: str) -> bool:
-    """Cancel an open order; return False when it was already finished."""
+    """Cancel an open order; return False when it was already finished.
+
+    A paper order is cancelled at once. An exchange order waits in PENDING_CANCEL until the
+    engine's router has the exchange's confirmation (it may fill in between).
+    """
     if not OrderStatus(row.status).is_open:
         return False
+    if row.venue != PAPER_VENUE and row.status != OrderStatus.NEW.value:
+        if row.status != OrderStatus.PENDING_CANCEL.value:
+            transition(s, row, OrderStatus.PENDING_CANCEL, now, reason)
+        return True
     if row.status != OrderStatus.PENDING_CANCEL.value and row.status != OrderStatus.NEW.value:
         transition(s, row, OrderStatus.PENDING_CANCEL, now, reason)
     transition(s, row, OrderStatus.CANCELLED, now, reason)

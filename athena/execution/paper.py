@@ -20,7 +20,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from athena.config import TradingSettings
-from athena.execution.oms import record_fill, transition
+from athena.execution.oms import PAPER_VENUE, record_fill, transition
 from athena.model import OrderStatus, OrderType, Side, TimeInForce, to_decimal
 from athena.store import InstrumentRow, MarkRow, OrderRow
 
@@ -34,7 +34,7 @@ _RESTING = [OrderStatus.OPEN.value, OrderStatus.PARTIALLY_FILLED.value]
 class PaperVenue:
     """Simulated matching: taker fee rate, slippage in basis points, latency and volume participation."""
 
-    name: str = "paper"
+    name: str = PAPER_VENUE
     fee_rate: Decimal = Decimal("0.001")
     slippage_bps: Decimal = Decimal("1")
     latency_ms: int = 0

@@ -1,4 +1,8 @@
-"""The live engine: feed -> marks and paper matching -> strategies -> orders -> snapshots.
+"""The live engine: feed -> marks and paper matching -> routing -> strategies -> orders -> snapshots.
+
+On the paper venue the feed is synthetic; when the workspace trades on an exchange
+(:mod:`athena.runtime.exchange`) prices come from the exchange, the engine reconciles with it on
+start, and each tick its router sends, cancels and follows the exchange's orders.
 
 One :meth:`Engine.step` is one tick: new prices are written as marks (which fills resting paper
 orders) in one transaction with the heartbeat; strategies in paper trading get the tick, and at
@@ -30,6 +34,7 @@ from athena.errors import AthenaError
 from athena.execution import PaperVenue
 from athena.execution.portfolio import PortfolioView, portfolio, starting_cash
 from athena.risk.checks import stale_marks
+from athena.runtime.exchange import ExchangeLink
 from athena.runtime.monitor import RiskMonitor
 from athena.runtime.strategies import StrategyRunner
 from athena.store import EngineStatusRow, InstrumentRow, SnapshotRow, publish
@@ -77,33 +82,58 @@ class Engine:
     config: EngineConfig = field(default_factory=EngineConfig)
     venue: PaperVenue | None = None
     feed: SyntheticFeed | None = None
+    exchange: ExchangeLink | None = None
     ticks: int = 0
 
     def __post_init__(self) -> None:
         self._console = self.workspace.system(ENGINE_ACTOR)
         self._venue = self.venue or PaperVenue.from_settings(self.workspace.settings.trading)
-        if self.feed is None:
-            with self.workspace.store.read() as s:
-                sizes = {row.symbol: row.tick_size for row in s.exec(select(InstrumentRow))}
-        self._feed = self.feed or SyntheticFeed(tick_sizes=sizes, seed=self.config.seed)
+        config = self._console.venue_config()
+        if self.exchange is None and config.is_exchange and self.feed is None:
+            self.exchange = ExchangeLink.open(self.workspace, self._console, config)
+        self._feed_name = self.exchange.config.name if self.exchange else "synthetic"
+        self._route_trouble = ""
+        self._feed = self.feed or self._synthetic_feed()
         self._last_snapshot: float | None = None
         self._stop = threading.Event()
         self._runners: dict[str, StrategyRunner] = {}
         self.monitor = RiskMonitor(self.workspace)
         self._stale: set[str] = set()
 
+    def _synthetic_feed(self) -> SyntheticFeed:
+        with self.workspace.store.read() as s:
+            sizes = {row.symbol: row.tick_size for row in s.exec(select(InstrumentRow))}
+        return SyntheticFeed(tick_sizes=sizes, seed=self.config.seed)
+
     def start(self) -> None:
-        """Record that the engine runs (audited)."""
-        self._console.record_engine_state("running", pid=os.getpid(), host=socket.gethostname(), feed="synthetic")
+        """Record that the engine runs (audited); on an exchange venue, reconcile with it first."""
+        self._console.record_engine_state("running", pid=os.getpid(), host=socket.gethostname(),
+                                          feed=self._feed_name)
+        if self.exchange is not None:
+            self.exchange.reconcile()
+
+    def _prices(self) -> tuple[dict[str, Decimal], dict[str, Decimal]]:
+        if self.exchange is not None:
+            return self.exchange.prices(), {}
+        return self._feed.tick(self.config.tick_s), self._feed.volumes
+
+    def _route(self) -> None:
+        if self.exchange is None:
+            return
+        report = self.exchange.route()
+        trouble = "; ".join(report.unavailable)
+        if trouble and trouble != self._route_trouble:
+            self._console.raise_alert("warning", f"venue:{self._feed_name}",
+                                      f"orders wait for {self._feed_name}: {trouble}")
+        self._route_trouble = trouble
 
     def step(self) -> dict[str, Decimal]:
-        """Advance the feed one tick, mark and match, heartbeat; snapshot when due."""
+        """Advance the feed one tick, mark and match, route, heartbeat; snapshot when due."""
         started = time.perf_counter()
-        prices = self._feed.tick(self.config.tick_s)
+        prices, volumes = self._prices()
         ws = self.workspace
         with ws.store.write() as s:
             now = ws.clock.now()
-            volumes = self._feed.volumes
             fills = sum(self._venue.set_mark(s, symbol, price, now, volumes.get(symbol))
                         for symbol, price in prices.items())
             status = s.get(EngineStatusRow, 1)
@@ -111,9 +141,10 @@ class Engine:
                 status.heartbeat_at, status.ticks = now, status.ticks + 1
                 status.last_latency_ms = (time.perf_counter() - started) * 1000
                 s.add(status)
-            publish(s, ts=now, type="MarketTick", subject="feed:synthetic", audit_seq=None,
+            publish(s, ts=now, type="MarketTick", subject=f"feed:{self._feed_name}", audit_seq=None,
                     payload={"prices": {k: str(v) for k, v in prices.items()}, "fills": fills})
         self.ticks += 1
+        self._route()
         self._run_strategies(now, prices)
         elapsed = self.ticks * self.config.tick_s
         if self._last_snapshot is None or elapsed - self._last_snapshot >= self.config.snapshot_every_s:
@@ -212,5 +243,7 @@ class Engine:
                 self._stop.wait(max(0.0, next_at - time.monotonic()))
         finally:
             self._console.record_engine_state("stopped", pid=os.getpid(), host=socket.gethostname(),
-                                              feed="synthetic")
+                                              feed=self._feed_name)
+            if self.exchange is not None:
+                self.exchange.close()
         return self.ticks

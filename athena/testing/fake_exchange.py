@@ -35,7 +35,7 @@ _PREFIX = "/api/v3/"
 _ORDER_TYPES = ["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]
 _INTERVALS = {"1m": 60, "3m": 180, "5m": 300, "15m": 900, "30m": 1800, "1h": 3600, "2h": 7200, "4h": 14400,
               "6h": 21600, "8h": 28800, "12h": 43200, "1d": 86400, "3d": 259200, "1w": 604800}
-_SIGNED = {"order", "openOrders", "account"}
+_SIGNED = {"order", "openOrders", "account", "myTrades"}
 _FEE = Decimal("0.001")
 
 
@@ -297,6 +297,8 @@ class FakeExchange:
                         if o.status in ("NEW", "PARTIALLY_FILLED") and market in (None, o.market)]
             if (method, name) == ("GET", "account"):
                 return self._account()
+            if (method, name) == ("GET", "myTrades"):
+                return self._my_trades(params)
         raise _ApiError(404, -1000, f"unknown endpoint {method} {path}")
 
     def _verify(self, query: str, body: str, params: dict[str, str], headers: dict[str, str]) -> None:
@@ -521,6 +523,19 @@ class FakeExchange:
             "time": order.time, "updateTime": order.update_time, "isWorking": True, "workingTime": order.time,
             "origQuoteOrderQty": "0.00000000", "selfTradePreventionMode": "NONE",
         }
+
+    def _my_trades(self, params: dict[str, str]) -> list[dict[str, Any]]:
+        market = self._market(params.get("symbol", ""))
+        wanted = params.get("orderId")
+        return [
+            {"symbol": market.id, "id": fill["tradeId"], "orderId": order.id, "orderListId": -1,
+             "price": fill["price"], "qty": fill["qty"],
+             "quoteQty": _fmt(Decimal(fill["price"]) * Decimal(fill["qty"])),
+             "commission": fill["commission"], "commissionAsset": fill["commissionAsset"], "time": order.update_time,
+             "isBuyer": order.side == "BUY", "isMaker": order.type == "LIMIT", "isBestMatch": True}
+            for order in self._orders.values() if order.market is market and wanted in (None, str(order.id))
+            for fill in order.fills
+        ]
 
     def _account(self) -> dict[str, Any]:
         assets = sorted(set(self._free) | set(self._locked))

@@ -1,0 +1,168 @@
+"""Where orders go: the paper venue or an exchange through ccxt, and what the engine found there at start.
+
+The choice is one workspace setting. An exchange venue trades on its testnet (sandbox) unless the
+workspace trading mode is LIVE, which itself needs an ADMIN with TOTP and a second ADMIN's
+approval (``mode.live``). API keys are stored encrypted with the workspace key, never in the
+ledger. At start the engine reconciles the venue with the OMS and records the outcome through
+:meth:`VenuesMixin.record_reconciliation`: one audited action that adopts what the venue has and
+the OMS lacks, settles what the venue finished while nobody watched, and lists every difference.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlmodel import Session, select
+
+from athena.auth import Permission
+from athena.console._approvals import ApprovalsMixin
+from athena.console._core import Done
+from athena.errors import InvalidInput
+from athena.execution.ccxt_venue import SUPPORTED_EXCHANGES, MarketRules, VenueAck
+from athena.execution.oms import PAPER_VENUE, transition
+from athena.execution.router import apply_ack
+from athena.execution.venue_credentials import Credentials, load_credentials, store_credentials
+from athena.execution.venue_reconcile import ReconcileReport
+from athena.model import Identity, OrderStatus, TradingMode
+from athena.store import InstrumentRow, OrderRow, SettingRow
+
+__all__ = ["VENUES", "VenueConfig", "VenuesMixin"]
+
+VENUES = (PAPER_VENUE, *SUPPORTED_EXCHANGES)
+_KEY = "venue"
+
+
+@dataclass(frozen=True, slots=True)
+class VenueConfig:
+    """The venue new orders go to, and how the engine reaches it."""
+
+    name: str
+    symbols: tuple[str, ...] = ()
+    api_url: str | None = None
+    sandbox: bool = True
+
+    @property
+    def is_exchange(self) -> bool:
+        """Return whether orders go to an exchange (sent by the engine) rather than the paper venue."""
+        return self.name != PAPER_VENUE
+
+
+def _read(s: Session) -> VenueConfig:
+    row = s.get(SettingRow, _KEY)
+    mode = s.get(SettingRow, "trading_mode")
+    sandbox = (mode.value if mode else TradingMode.PAPER.value) != TradingMode.LIVE.value
+    if row is None:
+        return VenueConfig(PAPER_VENUE, sandbox=sandbox)
+    data = json.loads(row.value)
+    return VenueConfig(data["name"], tuple(data.get("symbols", ())), data.get("api_url"), sandbox)
+
+
+def _checked_url(api_url: str | None) -> str | None:
+    if api_url is None or not api_url.strip():
+        return None
+    parts = urlsplit(api_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+        raise InvalidInput(f"api_url must be http(s)://host[:port] with no path, was {api_url!r}")
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _adopt(s: Session, ack: VenueAck, venue: str, now: datetime, actor: str) -> OrderRow:
+    cid = ack.client_order_id or f"venue:{ack.venue_order_id}"
+    row = OrderRow(client_order_id=cid, symbol=ack.symbol, side=ack.side.value,
+                   type="limit" if ack.price is not None else "market", quantity=ack.quantity, price=ack.price,
+                   tif="GTC", status=OrderStatus.NEW.value, filled_quantity=Decimal(0), venue=venue, reason=None,
+                   requested_by=actor, created_at=now, updated_at=now)
+    s.add(row)
+    s.flush()
+    transition(s, row, OrderStatus.SUBMITTED, now, "adopted from the venue at reconciliation")
+    return row
+
+
+class VenuesMixin(ApprovalsMixin):
+    """Console actions choosing the trading venue and recording reconciliations."""
+
+    @staticmethod
+    def _venue_name(s: Session) -> str:
+        return _read(s).name
+
+    def venue_config(self) -> VenueConfig:
+        """Return the venue new orders go to."""
+        return self._read(Permission.EVENTS_READ, "venues.show", _read)
+
+    def set_venue(self, name: str, *, symbols: list[str] | tuple[str, ...] = (),
+                  credentials: Credentials | None = None, api_url: str | None = None) -> VenueConfig:
+        """Send new orders to ``name``: ``paper``, or an exchange (``binance``, ``bybit``) through the engine.
+
+        An exchange needs the symbols to trade and an API key (given now, or stored before); the key is
+        stored encrypted and never written to the ledger. ``api_url`` points the client at another host
+        (a gateway, or a local test exchange). Orders already accepted stay at their venue.
+        """
+        if name not in VENUES:
+            raise InvalidInput(f"venue must be one of {', '.join(VENUES)}, was {name!r}")
+        url = _checked_url(api_url)
+        clean = tuple(dict.fromkeys(sym.strip().upper() for sym in symbols if sym.strip()))
+        if name != PAPER_VENUE:
+            if not clean:
+                raise InvalidInput(f"trading on {name} needs the symbols to trade, e.g. BTC/USDT")
+            if credentials is None:
+                load_credentials(self.workspace.settings.home, self.workspace.key, name)
+
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            data: dict[str, Any] = {"name": name, "symbols": list(clean), "api_url": url}
+            s.merge(SettingRow(key=_KEY, value=json.dumps(data)))
+            if credentials is not None:
+                store_credentials(self.workspace.settings.home, self.workspace.key, name, credentials)
+            config = _read(s)
+            return Done(config, {**data, "sandbox": config.sandbox,
+                                 "credentials": "replaced" if credentials is not None else "unchanged"},
+                        ["VenueChanged"])
+
+        return self._write(Permission.VENUES_MANAGE, "venues.set", f"venue:{name}", work)  # type: ignore[no-any-return]
+
+    def record_reconciliation(self, report: ReconcileReport, settled: dict[str, VenueAck | None],
+                              rules: dict[str, MarketRules]) -> list[str]:
+        """Record what the engine found at its venue on start; return one line per discrepancy.
+
+        Orders open at the venue and unknown here are adopted (as ``system`` orders); orders open here
+        and not at the venue take the final state the venue reports in ``settled`` (or EXPIRED when
+        the venue has no trace of them); mismatched quantities take the venue's fills. ``rules``
+        (the markets' tick, lot and minimum) update the instruments of the venue's symbols.
+        """
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            lines: list[str] = []
+            for symbol, rule in rules.items():
+                s.merge(InstrumentRow(symbol=symbol, venue=report.venue, tick_size=rule.tick, lot_size=rule.lot,
+                                      min_quantity=rule.min_quantity))
+            for ack in report.unknown_at_venue:
+                row = _adopt(s, ack, report.venue, now, who.actor)
+                apply_ack(s, row, ack, now)
+                lines.append(f"adopted {row.client_order_id}: {ack.side.value} {ack.quantity} {ack.symbol} "
+                             f"open at {report.venue}, unknown here")
+            for cid in report.missing_at_venue:
+                row = s.exec(select(OrderRow).where(OrderRow.client_order_id == cid)).one()
+                final = settled.get(cid)
+                if final is None:
+                    transition(s, row, OrderStatus.EXPIRED, now, f"not found at {report.venue} on reconciliation")
+                    lines.append(f"{cid}: open here, unknown at {report.venue}; marked expired")
+                else:
+                    apply_ack(s, row, final, now)
+                    lines.append(f"{cid}: open here, {final.status.value} at {report.venue} "
+                                 f"(filled {final.filled_quantity}); settled")
+            for mismatch in report.mismatched:
+                lines.append(f"{mismatch.client_order_id}: {mismatch.field} is {mismatch.local} here, "
+                             f"{mismatch.venue} at {report.venue}")
+                latest = settled.get(mismatch.client_order_id)
+                row = s.exec(select(OrderRow).where(OrderRow.client_order_id == mismatch.client_order_id)).one()
+                if latest is not None:
+                    apply_ack(s, row, latest, now)
+            lines.extend(f"balance {d.currency}: {d.local} here, {d.venue} at {report.venue}"
+                         for d in report.balance_differences)
+            return Done(lines, {"venue": report.venue, "clean": not lines, "discrepancies": lines,
+                                "instruments": sorted(rules)}, ["VenueReconciled"])
+
+        return self._write(Permission.ENGINE_RUN, "venues.reconcile", f"venue:{report.venue}", work)  # type: ignore[no-any-return]

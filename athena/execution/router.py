@@ -1,0 +1,173 @@
+"""Routing orders to an exchange venue: send what the OMS accepted, cancel what was asked, follow fills.
+
+Console accepts an order for an exchange venue as SUBMITTED and a cancel as PENDING_CANCEL; the
+engine's :class:`ExchangeRouter` does the network part. Each :meth:`~ExchangeRouter.step` reads the
+orders that need the venue, calls it outside any transaction, then records each answer in a
+short transaction of its own: acknowledgements, fills (the difference between the exchange's
+filled quantity and ours, so a repeated answer records nothing twice) and final states. Orders
+are always sent under their client order id, so a retry or a restarted engine never makes two.
+Venue answers are facts, recorded and published like paper fills, not audited decisions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+from sqlmodel import Session, col, select
+
+from athena.errors import AthenaError
+from athena.execution.ccxt_venue import VenueAck, VenueFill, VenueOrderNotFound, VenueRejected, VenueUnavailable
+from athena.execution.oms import record_fill, transition
+from athena.model import OrderStatus, OrderType, Side, TimeInForce
+from athena.store import FillRow, OrderRow, Store
+
+__all__ = ["ExchangeRouter", "ExchangeVenue", "RouteReport", "apply_ack", "quote_fees", "venue_ids"]
+
+_FOLLOWED = [OrderStatus.OPEN.value, OrderStatus.PARTIALLY_FILLED.value]
+
+
+class ExchangeVenue(Protocol):
+    """What the router needs of a venue (:class:`~athena.execution.ccxt_venue.CcxtVenue` fits)."""
+
+    name: str
+
+    def submit(self, client_order_id: str, symbol: str, side: Side | str, type: OrderType | str,
+               quantity: Decimal, price: Decimal | None = None, stop_price: Decimal | None = None,
+               tif: TimeInForce | str = TimeInForce.GTC) -> VenueAck:
+        """Send one order."""
+
+    def cancel(self, symbol: str, *, client_order_id: str | None = None,
+               venue_order_id: str | None = None) -> VenueAck:
+        """Cancel one order."""
+
+    def fetch_order(self, symbol: str, *, client_order_id: str | None = None,
+                    venue_order_id: str | None = None) -> VenueAck:
+        """Return one order's state."""
+
+    def order_trades(self, symbol: str, venue_order_id: str) -> tuple[VenueFill, ...]:
+        """Return one order's executions with their fees."""
+
+
+@dataclass
+class RouteReport:
+    """What one routing step did."""
+
+    sent: int = 0
+    rejected: int = 0
+    cancelled: int = 0
+    fills: int = 0
+    unavailable: list[str] = field(default_factory=list)
+
+
+def venue_ids(client_order_id: str) -> dict[str, str]:
+    """Return how to name an order to its venue: adopted orders without our id carry ``venue:<id>``."""
+    if client_order_id.startswith("venue:"):
+        return {"venue_order_id": client_order_id.removeprefix("venue:")}
+    return {"client_order_id": client_order_id}
+
+
+def apply_ack(s: Session, row: OrderRow, ack: VenueAck, now: datetime) -> int:
+    """Bring ``row`` up to the venue's view of it; return how many fills were recorded (0 or 1)."""
+    if row.status == OrderStatus.SUBMITTED.value and ack.status is not OrderStatus.REJECTED:
+        transition(s, row, OrderStatus.OPEN, now, f"acknowledged by {row.venue}")
+    made = 0
+    delta = ack.filled_quantity - row.filled_quantity
+    if delta > 0 and OrderStatus(row.status).is_open:
+        average = ack.average_price or ack.price or Decimal(0)
+        price = (average * ack.filled_quantity - (row.average_price or Decimal(0)) * row.filled_quantity) / delta
+        recorded = s.exec(select(FillRow).where(FillRow.order_id == row.id)).all()
+        fees_so_far = sum((fill.fee for fill in recorded), Decimal(0))
+        fee = max(Decimal(0), quote_fees(ack) - fees_so_far)
+        record_fill(s, row, delta, price, fee, now)
+        made = 1
+    final = ack.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
+    if final and OrderStatus(row.status).is_open:
+        transition(s, row, ack.status, now, f"{ack.status.value} at {row.venue}")
+    return made
+
+
+def quote_fees(ack: VenueAck) -> Decimal:
+    """Return the fees of ``ack``'s executions in the quote currency (base-currency fees at the fill price).
+
+    Fees charged in a third currency (an exchange token) have no price here and are left out.
+    """
+    base, _, quote = ack.symbol.partition("/")
+    total = Decimal(0)
+    for fill in ack.fills:
+        if fill.fee_currency == base:
+            total += fill.fee * fill.price
+        elif fill.fee_currency in (quote, None):
+            total += fill.fee
+    return total
+
+
+@dataclass
+class ExchangeRouter:
+    """Sends, cancels and follows the orders of one exchange venue."""
+
+    venue: ExchangeVenue
+    store: Store
+    now: Callable[[], datetime]
+
+    def step(self) -> RouteReport:
+        """Route every order that waits for the venue; return what happened."""
+        report = RouteReport()
+        with self.store.read() as s:
+            rows = s.exec(select(OrderRow).where(
+                OrderRow.venue == self.venue.name,
+                col(OrderRow.status).in_([OrderStatus.SUBMITTED.value, OrderStatus.PENDING_CANCEL.value,
+                                          *_FOLLOWED]),
+            ).order_by(col(OrderRow.id))).all()
+            work = [(row.id or 0, row.status, row.client_order_id) for row in rows]
+            orders = {row.id or 0: row.model_copy() for row in rows}
+        for order_id, status, cid in work:
+            row = orders[order_id]
+            try:
+                if status == OrderStatus.SUBMITTED.value:
+                    ack = self.venue.submit(cid, row.symbol, row.side, row.type, row.quantity, row.price,
+                                            row.stop_price, row.tif)
+                    report.sent += 1
+                elif status == OrderStatus.PENDING_CANCEL.value:
+                    ack = self._cancel(row)
+                    report.cancelled += 1
+                else:
+                    ack = self.venue.fetch_order(row.symbol, **venue_ids(cid))
+                if ack.filled_quantity > row.filled_quantity and not ack.fills and ack.venue_order_id:
+                    ack = replace(ack, fills=self.venue.order_trades(row.symbol, ack.venue_order_id))
+            except VenueRejected as exc:
+                if status != OrderStatus.SUBMITTED.value:
+                    report.unavailable.append(f"{cid}: {exc}")
+                    continue
+                self._finish(order_id, OrderStatus.REJECTED, f"{exc.reason}: {exc}")
+                report.rejected += 1
+                continue
+            except (VenueUnavailable, AthenaError) as exc:
+                report.unavailable.append(f"{cid}: {exc}")
+                continue
+            report.fills += self._record(order_id, ack)
+        return report
+
+    def _cancel(self, row: OrderRow) -> VenueAck:
+        try:
+            return self.venue.cancel(row.symbol, **venue_ids(row.client_order_id))
+        except VenueOrderNotFound:
+            # Never reached the exchange (accepted, then cancelled before it was sent).
+            return VenueAck("", row.client_order_id, row.symbol, Side(row.side), row.type, OrderStatus.CANCELLED,
+                            row.quantity, row.price, row.filled_quantity, row.average_price)
+
+    def _record(self, order_id: int, ack: VenueAck) -> int:
+        with self.store.write() as s:
+            row = s.get(OrderRow, order_id)
+            if row is None:
+                return 0
+            return apply_ack(s, row, ack, self.now())
+
+    def _finish(self, order_id: int, status: OrderStatus, reason: str) -> None:
+        with self.store.write() as s:
+            row = s.get(OrderRow, order_id)
+            if row is not None and OrderStatus(row.status).is_open:
+                transition(s, row, status, self.now(), reason)

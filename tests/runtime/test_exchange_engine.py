@@ -1,0 +1,255 @@
+"""The engine on an exchange venue: the real ccxt client over HTTP against a local fake Binance.
+
+Orders accepted by Console for the exchange are sent, followed and cancelled by the engine's
+router; on start the engine reconciles the OMS with the exchange and records every difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+from sqlmodel import select
+
+from athena.audit import AuditFilter
+from athena.clock import SimulatedClock
+from athena.console import Console
+from athena.errors import InvalidConfig, InvalidInput
+from athena.execution import transition
+from athena.execution.venue_credentials import Credentials
+from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, TradingMode
+from athena.runtime.engine import Engine
+from athena.runtime.exchange import ExchangeLink
+from athena.store import InstrumentRow, OrderRow
+from athena.testing import ADMIN_PASSWORD, totp_now
+from athena.testing.fake_exchange import FakeExchange, connect_ccxt
+from athena.workspace import Workspace
+
+PW = "Trader-Passw0rd-5"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeExchange]:
+    with FakeExchange() as server:
+        yield server
+
+
+@pytest.fixture
+def desk(workspace: Workspace, fake: FakeExchange) -> tuple[Console, Console]:
+    """Return (admin, trader) on a workspace whose venue is the fake exchange."""
+    admin = workspace.login("admin", ADMIN_PASSWORD)
+    admin.add_user("tom", Role.TRADER, PW)
+    admin.set_venue("binance", symbols=["BTC/USDT", "eth/usdt"], credentials=Credentials(fake.api_key, fake.secret),
+                    api_url=fake.url)
+    return admin, workspace.login("tom", PW)
+
+
+def engine_on(ws: Workspace) -> Engine:
+    """Return an engine whose exchange client never really sleeps between retries."""
+    console = ws.system("engine")
+    link = ExchangeLink.open(ws, console, console.venue_config(), backoff=0.0)
+    return Engine(ws, exchange=link)
+
+
+def order(console: Console, cid: str) -> Order:
+    return next(o for o in console.orders() if o.client_order_id == cid)
+
+
+def test_venue_when_set_is_testnet_stores_key_encrypted_and_audits_without_secret(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+) -> None:
+    admin, _ = desk
+    config = admin.venue_config()
+    assert (config.name, config.symbols, config.sandbox, config.api_url) == (
+        "binance", ("BTC/USDT", "ETH/USDT"), True, fake.url)
+    stored = (workspace.settings.home / "credentials.json").read_text()
+    assert fake.secret not in stored and fake.api_key not in stored
+    entry = admin.audit(AuditFilter(action="venues.set", limit=1))[0]
+    assert entry.payload["credentials"] == "replaced" and fake.secret not in str(entry.payload)
+    link = engine_on(workspace).exchange
+    assert link is not None and link.venue.exchange.isSandboxModeEnabled
+
+
+def test_venue_when_input_bad_says_why_and_changes_nothing(workspace: Workspace) -> None:
+    admin = workspace.login("admin", ADMIN_PASSWORD)
+    with pytest.raises(InvalidInput, match="venue must be one of paper, binance, bybit, was 'kraken'"):
+        admin.set_venue("kraken", symbols=["BTC/USDT"])
+    with pytest.raises(InvalidInput, match="needs the symbols"):
+        admin.set_venue("binance", credentials=Credentials("k", "s"))
+    with pytest.raises(InvalidInput, match="api_url must be"):
+        admin.set_venue("binance", symbols=["BTC/USDT"], credentials=Credentials("k", "s"), api_url="ftp://x/y")
+    with pytest.raises(InvalidConfig, match="binance"):
+        admin.set_venue("binance", symbols=["BTC/USDT"])
+    assert admin.venue_config().name == "paper"
+    assert admin.audit(AuditFilter(action="venues.set")) == []
+
+
+def test_engine_when_started_syncs_instruments_and_reconciles_clean(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+) -> None:
+    admin, _ = desk
+    engine = engine_on(workspace)
+    engine.start()
+    with workspace.store.read() as s:
+        eth = s.get(InstrumentRow, "ETH/USDT")
+    assert eth is not None and (eth.venue, eth.lot_size, eth.min_quantity) == (
+        "binance", Decimal("0.0001"), Decimal("0.0001"))
+    entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+    assert (entry.actor, entry.payload["clean"], entry.payload["discrepancies"]) == ("system:engine", True, [])
+    status = admin.engine_status()
+    assert status is not None and status.feed == "binance"
+
+
+def test_orders_when_routed_fill_at_exchange_and_update_positions(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+) -> None:
+    _, trader = desk
+    engine = engine_on(workspace)
+    engine.start()
+    placed = trader.submit_order("BTC/USDT", "buy", "0.01", type="limit", price="29000", client_order_id="t-1")
+    assert isinstance(placed, Order) and placed.status is OrderStatus.SUBMITTED
+    clock.advance(1)
+    engine.step()
+    assert order(trader, "t-1").status is OrderStatus.OPEN
+    assert [o["clientOrderId"] for o in fake.orders()] == ["t-1"]
+    fake.fill_at("BTC/USDT", "28900")
+    clock.advance(1)
+    prices = engine.step()
+    assert prices["BTC/USDT"] == Decimal("28900")
+    filled = order(trader, "t-1")
+    assert (filled.status, filled.filled_quantity, filled.average_price) == (
+        OrderStatus.FILLED, Decimal("0.01"), Decimal("29000"))
+    assert trader.positions() == {"BTC/USDT": Decimal("0.01")}
+    trader.submit_order("BTC/USDT", "sell", "0.01", client_order_id="t-2")
+    clock.advance(1)
+    engine.step()
+    assert order(trader, "t-2").status is OrderStatus.FILLED and trader.positions() == {}
+    assert [f.fee for f in reversed(trader.fills())] == [Decimal("0.00001") * 29000, Decimal("0.01") * 28900 / 1000]
+    assert fake.balance("BTC") == (Decimal("1.99999"), Decimal(0))
+
+
+def test_cancel_when_routed_waits_for_the_exchange_then_cancels_there(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+) -> None:
+    _, trader = desk
+    engine = engine_on(workspace)
+    engine.start()
+    trader.submit_order("ETH/USDT", "buy", "0.5", type="limit", price="1500", client_order_id="c-1")
+    engine.step()
+    pending = trader.cancel_order("c-1")
+    assert pending.status is OrderStatus.PENDING_CANCEL
+    assert fake.orders()[0]["status"] == "NEW"
+    clock.advance(1)
+    engine.step()
+    assert order(trader, "c-1").status is OrderStatus.CANCELLED
+    assert fake.orders()[0]["status"] == "CANCELED"
+
+
+def test_kill_switch_when_engaged_cancels_every_order_at_the_exchange(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+) -> None:
+    admin, trader = desk
+    engine = engine_on(workspace)
+    engine.start()
+    for i, price in enumerate(("1500", "1600", "1700")):
+        trader.submit_order("ETH/USDT", "buy", "0.5", type="limit", price=price, client_order_id=f"k-{i}")
+    engine.step()
+    assert admin.engage_kill_switch("exchange drill") == 3
+    denied = trader.submit_order("ETH/USDT", "buy", "0.5", type="limit", price="1500")
+    assert isinstance(denied, OrderDenied) and denied.reason is DenialReason.TRADING_HALTED
+    clock.advance(1)
+    engine.step()
+    assert {o.status for o in trader.orders() if o.client_order_id.startswith("k-")} == {OrderStatus.CANCELLED}
+    assert {o["status"] for o in fake.orders()} == {"CANCELED"}
+
+
+def test_submit_when_answer_lost_retries_with_same_id_and_makes_one_order(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+) -> None:
+    _, trader = desk
+    engine = engine_on(workspace)
+    engine.start()
+    trader.submit_order("BTC/USDT", "buy", "0.01", type="limit", price="29000", client_order_id="r-1")
+    fake.inject_failures(1, 503, endpoint="POST /api/v3/order", after_processing=True)
+    engine.step()
+    assert order(trader, "r-1").status is OrderStatus.OPEN
+    assert [o["clientOrderId"] for o in fake.orders()] == ["r-1"]
+
+
+def test_submit_when_exchange_refuses_marks_order_rejected_with_reason(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+) -> None:
+    _, trader = desk
+    engine = engine_on(workspace)
+    engine.start()
+    trader.submit_order("BTC/USDT", "buy", "50", type="limit", price="29000", client_order_id="big")
+    engine.step()
+    rejected = order(trader, "big")
+    assert rejected.status is OrderStatus.REJECTED
+    assert rejected.reason is not None and rejected.reason.startswith("INSUFFICIENT_FUNDS")
+    assert fake.orders() == []
+
+
+def test_start_when_venue_and_oms_disagree_adopts_settles_and_alerts_each(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+) -> None:
+    admin, trader = desk
+    first = engine_on(workspace)
+    first.start()
+    trader.submit_order("BTC/USDT", "buy", "0.01", type="limit", price="29000", client_order_id="filled-offline")
+    first.step()
+    trader.submit_order("ETH/USDT", "buy", "0.1", type="limit", price="1500", client_order_id="lost")
+    with workspace.store.write() as s:
+        row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "lost")).one()
+        transition(s, row, OrderStatus.OPEN, clock.now())
+    fake.fill_at("BTC/USDT", "28950")
+    outside = connect_ccxt(fake)
+    outside.create_order("ETH/USDT", "limit", "sell", 1.5, 2500, {"clientOrderId": "by-hand"})
+    outside.session.close()
+    clock.advance(60)
+    engine_on(workspace).start()
+    assert order(trader, "filled-offline").status is OrderStatus.FILLED
+    assert trader.positions() == {"BTC/USDT": Decimal("0.01")}
+    assert trader.fills()[0].fee == Decimal("0.00001") * 29000
+    assert order(trader, "lost").status is OrderStatus.EXPIRED
+    adopted = order(trader, "by-hand")
+    assert (adopted.status, adopted.quantity, adopted.price) == (OrderStatus.OPEN, Decimal("1.5"), Decimal("2500"))
+    entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+    assert entry.payload["clean"] is False and len(entry.payload["discrepancies"]) == 3
+    alerts = [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
+    assert len(alerts) == 3 and all(m.startswith("reconciliation: ") for m in alerts)
+    assert any("by-hand" in m for m in alerts) and any("lost" in m for m in alerts)
+
+
+def test_start_when_exchange_unreachable_alerts_and_engine_runs_on(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+) -> None:
+    admin, _ = desk
+    engine = engine_on(workspace)
+    fake.stop()
+    engine.start()
+    assert engine.step() == {}
+    alert = admin.audit(AuditFilter(action="alerts.raise", limit=1))[0]
+    assert alert.payload["severity"] == "critical" and "reconciliation with binance failed" in alert.payload["message"]
+    status = admin.engine_status()
+    assert status is not None and status.state == "running"
+
+
+def test_venue_when_trading_mode_live_leaves_the_testnet(workspace: Workspace, desk: tuple[Console, Console],
+                                                        clock: SimulatedClock) -> None:
+    admin, _ = desk
+    admin.add_user("boss2", Role.ADMIN, PW)
+    boss2 = workspace.login("boss2", PW)
+    codes = {}
+    for console in (admin, boss2):
+        enrolment = console.enroll_totp()
+        console.confirm_totp(totp_now(enrolment.secret, clock.now()))
+        codes[console.identity.username] = enrolment.secret
+        clock.advance(30)
+    approval = admin.request_trading_mode(TradingMode.LIVE, totp_now(codes["admin"], clock.now()))
+    assert approval is not None
+    boss2.approve(approval.id, totp_now(codes["boss2"], clock.now()))
+    assert admin.venue_config().sandbox is False
+    link = engine_on(workspace).exchange
+    assert link is not None and not link.venue.exchange.isSandboxModeEnabled

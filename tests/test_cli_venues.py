@@ -1,0 +1,47 @@
+"""``athena venues``: choosing where orders go, from the command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+Run = Callable[..., subprocess.CompletedProcess[str]]
+PW = "Cli-Passw0rd-42"
+
+
+@pytest.fixture
+def admin_cli(tmp_path: Path) -> Run:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ATHENA_")}
+    env["ATHENA_HOME"] = str(tmp_path / "ws")
+
+    def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([sys.executable, "-m", "athena", *args], input=stdin, capture_output=True,
+                              text=True, env=env, timeout=60)
+        if ok:
+            assert proc.returncode == 0, proc.stderr
+        return proc
+
+    run("init", "--admin-password-stdin", stdin=PW + "\n")
+    run("login", "admin", "--password-stdin", stdin=PW + "\n")
+    return run
+
+
+def test_venues_set_when_exchange_given_key_shows_testnet_keeps_secret_off_disk_refuses_bad_input(
+    admin_cli: Run, tmp_path: Path,
+) -> None:
+    assert json.loads(admin_cli("--json", "venues", "show").stdout)["name"] == "paper"
+    admin_cli("venues", "set", "binance", "--symbols", "BTC/USDT,ETH/USDT", "--api-key", "my-key",
+              "--api-url", "http://127.0.0.1:9", stdin="my-very-secret\n")
+    shown = admin_cli("venues", "show").stdout
+    assert "binance" in shown and "testnet (sandbox)" in shown and "BTC/USDT,ETH/USDT" in shown
+    assert "my-very-secret" not in (tmp_path / "ws" / "credentials.json").read_text()
+    refused = admin_cli("venues", "set", "bybit", "--api-key", "k", stdin="s\n", ok=False)
+    assert refused.returncode == 2 and "needs the symbols to trade" in refused.stderr
+    admin_cli("venues", "set", "paper")
+    assert json.loads(admin_cli("--json", "venues", "show").stdout)["name"] == "paper"
