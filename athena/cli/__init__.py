@@ -13,14 +13,26 @@ from contextlib import contextmanager
 
 import click
 
-from athena.cli import _audit, _engine, _identity, _jobs, _mandates, _research, _strategies, _stress, _trading, _up
+from athena.cli import (
+    _alerts,
+    _audit,
+    _engine,
+    _identity,
+    _jobs,
+    _mandates,
+    _research,
+    _strategies,
+    _stress,
+    _trading,
+    _up,
+)
 from athena.cli._base import EXIT_DENIED, EXIT_ERROR, EXIT_INPUT, cli
 from athena.errors import AthenaError, InvalidInput, NotAllowed
 
 __all__ = ["cli", "main"]
 
 # Importing the command modules attaches their commands to the root group.
-_COMMANDS = (_audit, _engine, _identity, _jobs, _mandates, _research, _strategies, _stress, _trading, _up)
+_COMMANDS = (_alerts, _audit, _engine, _identity, _jobs, _mandates, _research, _strategies, _stress, _trading, _up)
 
 @contextmanager
 def _errors() -> Iterator[None]:
