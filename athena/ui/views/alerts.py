@@ -23,7 +23,7 @@ SEVERITY_COLOURS = {"info": "secondary", "warning": "warning", "critical": "dang
 STATUS_COLOURS = {"open": "danger", "acknowledged": "warning", "resolved": "success"}
 _TITLES = {"id": "#", "severity": "Severity", "source": "Source", "message": "Message", "status": "Status",
            "owner": "Owner", "age": "Age"}
-_WIDTHS = {"id": 60, "severity": 110, "source": 200, "status": 130, "owner": 110, "age": 70}
+_WIDTHS = {"id": 44, "severity": 96, "status": 120, "owner": 80, "age": 56}
 
 
 def _label(text: str) -> str:
@@ -98,7 +98,7 @@ class AlertsView(Viewer):
             styles=card_styles(padding="8px"), sizing_mode="stretch_width",
         )
         self._buttons = {
-            label: on_press(pn.widgets.Button(label=label, color=colour, width=120, margin=(4, 6)), action)
+            label: on_press(pn.widgets.Button(label=label, color=colour, width=112, margin=(8, 4)), action)
             for label, colour, action in (("Acknowledge", "warning", s.acknowledge), ("Assign", "primary", s.assign),
                                           ("Resolve", "success", s.resolve))
         }
