@@ -114,6 +114,7 @@ ACTIONS: list[tuple[str, Permission, Callable[[Scene], Any]]] = [
     ("alerts.assignees", Permission.EVENTS_READ, lambda s: s.actor.alert_assignees()),
     ("alerts.acknowledge", Permission.ALERTS_MANAGE, lambda s: s.actor.acknowledge_alert(s.alert_id, "on it")),
     ("alerts.assign", Permission.ALERTS_MANAGE, lambda s: s.actor.assign_alert(s.alert_id, "target")),
+    ("alerts.comment", Permission.ALERTS_MANAGE, lambda s: s.actor.comment_alert(s.alert_id, "still seen")),
     ("alerts.resolve", Permission.ALERTS_MANAGE, lambda s: s.actor.resolve_alert(s.alert_id, "fixed")),
     ("approvals.request", Permission.KILLSWITCH_RESET,
      lambda s: s.actor.request_kill_switch_reset(s.code(s.actor.identity.username))),

@@ -26,7 +26,7 @@ def _show(alert: Alert) -> None:
 
 @cli.group()
 def alerts() -> None:
-    """List alerts and work them: acknowledge, assign, resolve."""
+    """List alerts and work them: acknowledge, assign, comment, resolve."""
 
 
 @alerts.command("list")
@@ -78,6 +78,16 @@ def alerts_resolve(ctx: Context, alert_id: int, note: str) -> None:
     """Resolve an alert."""
     alert = ctx.console().resolve_alert(alert_id, note)
     ctx.emit(alert, lambda: click.echo(f"alert {alert.id} resolved"))
+
+
+@alerts.command("comment")
+@click.argument("alert_id", type=int)
+@click.argument("note")
+@pass_ctx
+def alerts_comment(ctx: Context, alert_id: int, note: str) -> None:
+    """Add NOTE to an alert's timeline."""
+    alert = ctx.console().comment_alert(alert_id, note)
+    ctx.emit(alert, lambda: click.echo(f"comment added to alert {alert.id}"))
 
 
 @alerts.command("raise")

@@ -188,6 +188,12 @@ class AlertsMixin(ConsoleCore):
 
         return self._change(alert_id, EventKind.ASSIGNED, "alerts.assign", "AlertAssigned", note, give)
 
+    def comment_alert(self, alert_id: int, note: str) -> Alert:
+        """Add a note to an alert's timeline (any status, resolved ones too) without changing it."""
+        if not note.strip():
+            raise InvalidInput(f"a comment on alert {alert_id} needs a note, was {note!r}")
+        return self._change(alert_id, EventKind.COMMENTED, "alerts.comment", "AlertCommented", note.strip())
+
     def resolve_alert(self, alert_id: int, note: str = "") -> Alert:
         """Resolve an open or acknowledged alert, saying how in ``note``."""
         return self._change(alert_id, EventKind.RESOLVED, "alerts.resolve", "AlertResolved", note)

@@ -6,6 +6,7 @@ import json
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes
 from email.message import Message
@@ -14,7 +15,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
 
 @dataclass
@@ -62,9 +63,8 @@ class Mailbox:
     messages: list[tuple[str, list[str], Message]] = field(default_factory=list)
 
 
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    """Run a real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message."""
+@contextmanager
+def _smtp(**options: Any) -> Iterator[Mailbox]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         box = Mailbox("127.0.0.1", int(sock.getsockname()[1]))
@@ -75,7 +75,28 @@ def mailbox() -> Iterator[Mailbox]:
             box.messages.append((str(envelope.mail_from), list(envelope.rcpt_tos), message_from_bytes(content)))
             return "250 OK"
 
-    controller = Controller(Handler(), hostname=box.host, port=box.port)
+    controller = Controller(Handler(), hostname=box.host, port=box.port, **options)
     controller.start()
-    yield box
-    controller.stop()
+    try:
+        yield box
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """Run a real SMTP server (aiosmtpd) on 127.0.0.1 that keeps every message."""
+    with _smtp() as box:
+        yield box
+
+
+def _check_login(server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any) -> AuthResult:
+    ok = isinstance(data, LoginPassword) and (data.login, data.password) == (b"athena", b"mail-secret")
+    return AuthResult(success=ok)
+
+
+@pytest.fixture
+def locked_mailbox() -> Iterator[Mailbox]:
+    """Run an SMTP server that accepts only the login ``athena`` / ``mail-secret``."""
+    with _smtp(authenticator=_check_login, auth_require_tls=False) as box:
+        yield box

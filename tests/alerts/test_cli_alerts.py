@@ -50,12 +50,13 @@ def test_alerts_when_worked_from_cli_round_trip_with_timeline(risk_cli: Run) -> 
     assert "acknowledged; owner rita" in risk_cli("alerts", "ack", alert_id, "--note", "checking").stdout
     assert "assigned to vic" in risk_cli("alerts", "assign", alert_id, "vic").stdout
     assert f"alert {alert_id} resolved" in risk_cli("alerts", "resolve", alert_id, "--note", "feed back").stdout
+    assert "comment added" in risk_cli("alerts", "comment", alert_id, "exchange maintenance").stdout
 
     shown = json.loads(risk_cli("--json", "alerts", "show", alert_id).stdout)
     assert (shown["status"], shown["owner"]) == ("resolved", "vic")
     assert [(e["kind"], e["actor"], e["note"]) for e in shown["events"]] == [
         ("raised", "rita", ""), ("acknowledged", "rita", "checking"), ("assigned", "rita", ""),
-        ("resolved", "rita", "feed back")]
+        ("resolved", "rita", "feed back"), ("commented", "rita", "exchange maintenance")]
     human = risk_cli("alerts", "show", alert_id).stdout
     assert "no ticks for 30 s" in human and "feed back" in human
     assert risk_cli("--json", "alerts", "list", "--status", "open").stdout.strip() == "[]"

@@ -177,3 +177,21 @@ def test_raise_when_below_min_severity_sends_nothing(tmp_path: Path, clock: Simu
     alert = ws.system("risk-monitor").raise_alert("warning", "engine", "slow")
     assert [e.kind for e in alert.events] == [EventKind.RAISED] and hook.requests == []
     ws.close()
+
+
+def test_comment_when_alert_resolved_adds_note_and_keeps_status(desk: dict[str, Console]) -> None:
+    rita = desk["rita"]
+    alert = rita.resolve_alert(desk["bot"].raise_alert("info", "x", "y").id, "done")
+
+    commented = rita.comment_alert(alert.id, "  root cause: stale feed  ")
+
+    assert commented.status is AlertStatus.RESOLVED
+    assert (commented.events[-1].kind, commented.events[-1].note) == (EventKind.COMMENTED, "root cause: stale feed")
+    assert _entries(rita, f"alert:{alert.id}")[-1] == ("rita", "alerts.comment")
+
+
+def test_comment_when_note_empty_refuses(desk: dict[str, Console]) -> None:
+    alert = desk["bot"].raise_alert("info", "x", "y")
+    with pytest.raises(InvalidInput, match=f"a comment on alert {alert.id} needs a note"):
+        desk["rita"].comment_alert(alert.id, "   ")
+    assert len(desk["rita"].alert(alert.id).events) == 1

@@ -68,3 +68,26 @@ def test_deliver_when_below_min_severity_sends_nothing(hook: Hook) -> None:
 
 def test_notifiers_from_when_nothing_configured_is_empty() -> None:
     assert notifiers_from(AlertSettings()) == []
+
+
+def test_smtp_when_server_needs_login_logs_in_with_configured_user(locked_mailbox: Mailbox) -> None:
+    box = locked_mailbox
+    good = SmtpNotifier(box.host, box.port, "athena@desk.local", ("risk@desk.local",), user="athena",
+                        password="mail-secret")
+    bad = SmtpNotifier(box.host, box.port, "athena@desk.local", ("risk@desk.local",), user="athena",
+                       password="wrong", timeout_s=1)
+
+    outcomes = deliver(_alert(), [bad, good])
+
+    assert [o.ok for o in outcomes] == [False, True]
+    assert outcomes[0].detail.startswith("SMTP")
+    assert len(box.messages) == 1
+
+
+def test_smtp_when_starttls_required_but_not_offered_fails_instead_of_sending_plain(mailbox: Mailbox) -> None:
+    notifier = SmtpNotifier(mailbox.host, mailbox.port, "athena@desk.local", ("risk@desk.local",), starttls=True)
+
+    outcomes = deliver(_alert(), [notifier])
+
+    assert not outcomes[0].ok and "STARTTLS" in outcomes[0].detail
+    assert mailbox.messages == []

@@ -135,3 +135,15 @@ def test_acknowledge_when_viewer_is_refused_and_audited(log_in: Callable[[Role],
 
 def test_pages_when_viewer_logged_in_include_alerts(log_in: Callable[[Role], ShellState]) -> None:
     assert "Alerts" in log_in(Role.VIEWER).pages()
+
+
+def test_comment_when_risk_adds_note_to_timeline(log_in: Callable[[Role], ShellState], admin: Console) -> None:
+    alerts = log_in(Role.RISK).alerts
+    alerts.selected_id = _raise(admin)
+    alerts.note = "seen again at 10:02"
+
+    alerts.comment()
+
+    selected = alerts.selected
+    assert selected is not None and selected.events[-1].note == "seen again at 10:02"
+    assert alerts.message == f"Comment added to alert {selected.id}." and alerts.note == ""

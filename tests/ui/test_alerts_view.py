@@ -36,7 +36,7 @@ def test_buttons_when_viewer_stay_disabled_even_with_selection(admin: Console) -
     state.selected_id = alert.id
 
     assert {label: b.disabled for label, b in _buttons(view).items()} == {
-        "Acknowledge": True, "Assign": True, "Resolve": True}
+        "Acknowledge": True, "Assign": True, "Comment": True, "Resolve": True}
 
 
 def test_acknowledge_when_risk_presses_goes_through_console_and_updates_buttons(admin: Console) -> None:

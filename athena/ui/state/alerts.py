@@ -53,7 +53,7 @@ class AlertsState(PageState):
     limit = param.Integer(default=200, bounds=(1, 5_000), doc="How many of the newest matching alerts to show.")
     alerts = param.List(default=[], item_type=Alert, doc="Alerts matching the filters, newest first.")
     selected_id = param.Integer(default=None, allow_None=True, doc="Id of the alert shown with its timeline.")
-    note = param.String(default="", doc="Note recorded on the timeline with the next step (ack, assign, resolve).")
+    note = param.String(default="", doc="Note recorded on the timeline with the next step taken.")
     assignee = param.Selector[str](default="", objects=[""], doc="User the selected alert is assigned to.")
     head = param.Integer(default=0, doc="Newest timeline step seen; a higher one means some alert changed.")
     now = param.Date(default=None, allow_None=True, doc="Time the ages are measured from (10 s steps).")
@@ -140,6 +140,14 @@ class AlertsState(PageState):
             return None
         return self._after(self.run(lambda: self.console.assign_alert(alert_id, user, note),
                                     f"Alert {alert_id} assigned to {user}."))
+
+    def comment(self) -> Alert | None:
+        """Add the note to the selected alert's timeline."""
+        alert_id, note = self._target(), self.note
+        if alert_id is None:
+            return None
+        return self._after(self.run(lambda: self.console.comment_alert(alert_id, note),
+                                    f"Comment added to alert {alert_id}."))
 
     def resolve(self) -> Alert | None:
         """Resolve the selected alert, recording the note as how."""

@@ -77,7 +77,7 @@ def _pill(value: str, colours: dict[str, str]) -> str:
 
 
 class AlertsView(Viewer):
-    """The alert inbox; acknowledge, assign and resolve are enabled only for roles with ALERTS_MANAGE."""
+    """The alert inbox; acknowledge, assign, comment and resolve are enabled only with ALERTS_MANAGE."""
 
     state = param.ClassSelector(allow_None=NoNone, class_=AlertsState, doc="What the page shows and does.")
 
@@ -98,9 +98,9 @@ class AlertsView(Viewer):
             styles=card_styles(padding="8px"), sizing_mode="stretch_width",
         )
         self._buttons = {
-            label: on_press(pn.widgets.Button(label=label, color=colour, width=112, margin=(8, 4)), action)
+            label: on_press(pn.widgets.Button(label=label, color=colour, width=150, margin=(6, 4)), action)
             for label, colour, action in (("Acknowledge", "warning", s.acknowledge), ("Assign", "primary", s.assign),
-                                          ("Resolve", "success", s.resolve))
+                                          ("Comment", "default", s.comment), ("Resolve", "success", s.resolve))
         }
         actions = pn.Column(
             _heading_html("Work this alert" if s.can_manage else "Your role may not work alerts"),
@@ -108,7 +108,8 @@ class AlertsView(Viewer):
                                             placeholder="what you did or found", disabled=not s.can_manage),
             pn.widgets.Select.from_param(s.param.assignee, description=None, label="Assign to", width=200,
                                          disabled=not s.can_manage),
-            pn.Row(*self._buttons.values()),
+            pn.Row(self._buttons["Acknowledge"], self._buttons["Assign"]),
+            pn.Row(self._buttons["Comment"], self._buttons["Resolve"]),
         )
         details = pn.Column(
             pn.pane.HTML(pn.bind(self._details, s.param.selected_id, s.param.alerts), sizing_mode="stretch_width"),
@@ -138,6 +139,7 @@ class AlertsView(Viewer):
         status = alert.status if alert else None
         self._buttons["Acknowledge"].disabled = not (manage and status is AlertStatus.OPEN)
         self._buttons["Assign"].disabled = not manage or status in (None, AlertStatus.RESOLVED)
+        self._buttons["Comment"].disabled = not manage or status is None
         self._buttons["Resolve"].disabled = not manage or status in (None, AlertStatus.RESOLVED)
 
     def _on_alerts(self, *events: param.parameterized.Event) -> None:
