@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from athena.errors import InvalidConfig
 
@@ -78,6 +78,13 @@ class AlertSettings(BaseModel):
     smtp_starttls: bool = False
     min_severity: Literal["info", "warning", "critical"] = "warning"
     timeout_s: Annotated[float, Field(gt=0)] = 5.0
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(f"webhook_url must be an http:// or https:// URL, was {redact_url(value)!r}")
+        return value
 
     @classmethod
     def from_env(cls) -> AlertSettings:

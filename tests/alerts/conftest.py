@@ -24,6 +24,7 @@ class Hook:
 
     url: str
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    status: int = 204
 
     def json(self, n: int = 0) -> Any:
         """Return the body of request ``n`` as JSON."""
@@ -32,23 +33,24 @@ class Hook:
 
 @pytest.fixture
 def hook() -> Iterator[Hook]:
-    """Serve a webhook receiver that records every POST and answers 204."""
-    received: list[tuple[dict[str, str], bytes]] = []
+    """Serve a webhook receiver that records every POST and answers with ``hook.status`` (204)."""
+    box = Hook("")
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            received.append(({k: v for k, v in self.headers.items()}, body))
-            self.send_response(204)
+            box.requests.append(({k: v for k, v in self.headers.items()}, body))
+            self.send_response(box.status)
             self.end_headers()
 
         def log_message(self, format: str, *args: Any) -> None:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    box.url = f"http://127.0.0.1:{server.server_address[1]}/alerts"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Hook(f"http://127.0.0.1:{server.server_address[1]}/alerts", received)
+    yield box
     server.shutdown()
     server.server_close()
     thread.join(5)

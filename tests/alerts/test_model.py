@@ -72,3 +72,9 @@ def test_alert_settings_when_min_severity_unknown_raises_invalid_config(monkeypa
     monkeypatch.setenv("ATHENA_ALERT_MIN_SEVERITY", "loud")
     with pytest.raises(InvalidConfig, match="min_severity"):
         Settings.from_env("/tmp/w")
+
+
+def test_alert_settings_when_webhook_not_http_raises_invalid_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATHENA_ALERT_WEBHOOK_URL", "file:///etc/passwd")
+    with pytest.raises(InvalidConfig, match="webhook_url must be an http:// or https:// URL"):
+        Settings.from_env("/tmp/w")

@@ -91,3 +91,10 @@ def test_smtp_when_starttls_required_but_not_offered_fails_instead_of_sending_pl
 
     assert not outcomes[0].ok and "STARTTLS" in outcomes[0].detail
     assert mailbox.messages == []
+
+
+def test_webhook_when_receiver_answers_500_records_failure(hook: Hook) -> None:
+    hook.status = 500
+    outcomes = deliver(_alert(), [WebhookNotifier(hook.url, timeout_s=1)])
+    assert (outcomes[0].channel, outcomes[0].ok) == ("webhook", False)
+    assert "HTTP Error 500" in outcomes[0].detail and len(hook.requests) == 1
