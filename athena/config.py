@@ -13,6 +13,15 @@ How the paper venue fills, and when a price is too old to trade on (see :class:`
 ``ATHENA_PAPER_LATENCY_MS``     an order reaches the book only this long after it was accepted (default 0)
 ``ATHENA_PAPER_PARTICIPATION``  share of each tick's traded volume an order may take (default: unlimited)
 ``ATHENA_STALE_AFTER_S``        a symbol whose last price is older than this takes no new orders (default 15)
+
+Alert notifications (see :class:`AlertSettings`; nothing is sent unless a channel is configured):
+
+``ATHENA_ALERT_WEBHOOK_URL``     POST every alert as JSON here
+``ATHENA_ALERT_WEBHOOK_SECRET``  sign the body with HMAC-SHA256 (``X-Athena-Signature`` header)
+``ATHENA_SMTP_HOST`` / ``ATHENA_SMTP_PORT`` / ``ATHENA_SMTP_USER`` / ``ATHENA_SMTP_PASSWORD``
+``ATHENA_SMTP_FROM`` / ``ATHENA_SMTP_TO`` (comma-separated) / ``ATHENA_SMTP_STARTTLS`` (1/0)
+``ATHENA_ALERT_MIN_SEVERITY``    info, warning (default) or critical
+``ATHENA_ALERT_TIMEOUT``         seconds per delivery attempt (default 5)
 """
 
 from __future__ import annotations
@@ -23,13 +32,13 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from athena.errors import InvalidConfig
 
-__all__ = ["KdfSettings", "SecuritySettings", "Settings", "TradingSettings", "redact_url"]
+__all__ = ["AlertSettings", "KdfSettings", "SecuritySettings", "Settings", "TradingSettings", "redact_url"]
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z0-9+]+://[^:/@]+:)(?P<secret>[^@]+)(?P<tail>@)", re.I)
 
@@ -95,6 +104,57 @@ def _trading_from_env() -> TradingSettings:
         problems = "; ".join(f"{_TRADING_ENV[str(e['loc'][0])]}={values[str(e['loc'][0])]!r}: {e['msg']}"
                              for e in exc.errors())
         raise InvalidConfig(problems) from None
+class AlertSettings(BaseModel):
+    """Where alert notifications go; secrets are ``SecretStr`` and never printed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    smtp_host: str | None = None
+    smtp_port: Annotated[int, Field(gt=0, lt=65536)] = 25
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "athena@localhost"
+    smtp_to: tuple[str, ...] = ()
+    smtp_starttls: bool = False
+    min_severity: Literal["info", "warning", "critical"] = "warning"
+    timeout_s: Annotated[float, Field(gt=0)] = 5.0
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_only(cls, value: str | None) -> str | None:
+        if value is not None and not value.lower().startswith(("http://", "https://")):
+            raise ValueError(f"webhook_url must be an http:// or https:// URL, was {redact_url(value)!r}")
+        return value
+
+    @classmethod
+    def from_env(cls) -> AlertSettings:
+        """Build alert settings from the ``ATHENA_ALERT_*`` and ``ATHENA_SMTP_*`` variables."""
+        env = os.environ
+        values: dict[str, object] = {
+            "webhook_url": env.get("ATHENA_ALERT_WEBHOOK_URL") or None,
+            "webhook_secret": env.get("ATHENA_ALERT_WEBHOOK_SECRET") or None,
+            "smtp_host": env.get("ATHENA_SMTP_HOST") or None,
+            "smtp_user": env.get("ATHENA_SMTP_USER") or None,
+            "smtp_password": env.get("ATHENA_SMTP_PASSWORD") or None,
+            "smtp_to": tuple(a.strip() for a in env.get("ATHENA_SMTP_TO", "").split(",") if a.strip()),
+        }
+        optional = {
+            "smtp_port": "ATHENA_SMTP_PORT",
+            "smtp_from": "ATHENA_SMTP_FROM",
+            "smtp_starttls": "ATHENA_SMTP_STARTTLS",
+            "min_severity": "ATHENA_ALERT_MIN_SEVERITY",
+            "timeout_s": "ATHENA_ALERT_TIMEOUT",
+        }
+        values.update({field: env[name] for field, name in optional.items() if env.get(name)})
+        return cls.model_validate(values)
+
+    def __repr__(self) -> str:
+        channels = [name for name, on in (("webhook", self.webhook_url), ("smtp", self.smtp_host)) if on]
+        return f"AlertSettings(channels={channels!r}, min_severity={self.min_severity!r})"
+
+    __str__ = __repr__
 
 
 class Settings(BaseModel):
@@ -106,6 +166,7 @@ class Settings(BaseModel):
     db_url: str
     security: SecuritySettings = SecuritySettings()
     trading: TradingSettings = TradingSettings()
+    alerts: AlertSettings = AlertSettings()
 
     @classmethod
     def from_env(
@@ -113,6 +174,7 @@ class Settings(BaseModel):
         home: str | Path | None = None,
         db_url: str | None = None,
         security: SecuritySettings | None = None,
+        alerts: AlertSettings | None = None,
     ) -> Settings:
         """Build settings from arguments, falling back to the environment and defaults."""
         root = Path(home or os.environ.get("ATHENA_HOME") or ".athena").expanduser().absolute()
@@ -123,7 +185,8 @@ class Settings(BaseModel):
             if ttl is not None and security is None:
                 sec = sec.model_copy(update={"session_ttl_s": int(ttl)})
                 SecuritySettings.model_validate(sec.model_dump())
-            return cls(home=root, db_url=url, security=sec, trading=_trading_from_env())
+            return cls(home=root, db_url=url, security=sec, trading=_trading_from_env(),
+                       alerts=alerts or AlertSettings.from_env())
         except (ValidationError, ValueError) as exc:
             raise InvalidConfig(f"invalid settings: {exc}") from None
 
@@ -146,6 +209,7 @@ class Settings(BaseModel):
         """Return a SHA-256 of the non-secret configuration, to trace results to their config."""
         data = self.model_dump(mode="json")
         data["db_url"] = redact_url(self.db_url)
+        data["alerts"]["webhook_url"] = redact_url(self.alerts.webhook_url or "")
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
     def __repr__(self) -> str:

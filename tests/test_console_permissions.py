@@ -32,6 +32,7 @@ class Scene:
     clock: SimulatedClock
     secrets: dict[str, str]
     approval_id: int
+    alert_id: int
 
     def code(self, username: str) -> str:
         self.clock.advance(30)
@@ -62,7 +63,8 @@ def build_scene(tmp_path: Path, role: Role) -> Scene:
         admin.add_user("actor", role, PASSWORD)
         actor = ws.login("actor", PASSWORD)
     _enrol(actor, secrets, clock)
-    return Scene(actor, admin, clock, secrets, approval.id)
+    alert = ws.system("risk-monitor").raise_alert("warning", "drill", "an alert to act on")
+    return Scene(actor, admin, clock, secrets, approval.id, alert.id)
 
 
 ACTIONS: list[tuple[str, Permission, Callable[[Scene], Any]]] = [
@@ -107,6 +109,15 @@ ACTIONS: list[tuple[str, Permission, Callable[[Scene], Any]]] = [
      lambda s: s.actor.set_limit("global", "MAX_ORDER_NOTIONAL", breach=1000)),
     ("venues.show", Permission.EVENTS_READ, lambda s: s.actor.venue_config()),
     ("venues.set", Permission.VENUES_MANAGE, lambda s: s.actor.set_venue("paper")),
+    ("alerts.raise", Permission.ALERTS_RAISE, lambda s: s.actor.raise_alert("info", "drill", "by hand")),
+    ("alerts.list", Permission.EVENTS_READ, lambda s: s.actor.alerts()),
+    ("alerts.show", Permission.EVENTS_READ, lambda s: s.actor.alert(s.alert_id)),
+    ("alerts.head", Permission.EVENTS_READ, lambda s: s.actor.alerts_head()),
+    ("alerts.assignees", Permission.EVENTS_READ, lambda s: s.actor.alert_assignees()),
+    ("alerts.acknowledge", Permission.ALERTS_MANAGE, lambda s: s.actor.acknowledge_alert(s.alert_id, "on it")),
+    ("alerts.assign", Permission.ALERTS_MANAGE, lambda s: s.actor.assign_alert(s.alert_id, "target")),
+    ("alerts.comment", Permission.ALERTS_MANAGE, lambda s: s.actor.comment_alert(s.alert_id, "still seen")),
+    ("alerts.resolve", Permission.ALERTS_MANAGE, lambda s: s.actor.resolve_alert(s.alert_id, "fixed")),
     ("approvals.request", Permission.KILLSWITCH_RESET,
      lambda s: s.actor.request_kill_switch_reset(s.code(s.actor.identity.username))),
 ]

@@ -38,6 +38,7 @@ class Permission(StrEnum):
     KILLSWITCH_ENGAGE = "killswitch.engage"
     KILLSWITCH_RESET = "killswitch.reset"
     VENUES_MANAGE = "venues.manage"
+    ALERTS_MANAGE = "alerts.manage"
     # Held by ADMIN only, so in practice by the runtime's system actors (engine, job runner).
     ENGINE_RUN = "engine.run"
     ALERTS_RAISE = "alerts.raise"
@@ -55,11 +56,13 @@ MATRIX: dict[Role, frozenset[Permission]] = {
         Permission.ORDERS_CANCEL,
         Permission.STRATEGIES_RUN_PAPER,
         Permission.POSITIONS_FLATTEN,
+        Permission.ALERTS_MANAGE,
     },
     Role.RISK: _READ
     | {
         Permission.MANDATES_EDIT,
         Permission.ALERTS_RAISE,
+        Permission.ALERTS_MANAGE,
         Permission.TRADING_HALT,
         Permission.KILLSWITCH_ENGAGE,
         Permission.STRATEGIES_APPROVE,

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import click
 
 from athena.cli import (
+    _alerts,
     _audit,
     _engine,
     _identity,
@@ -32,7 +33,8 @@ from athena.errors import AthenaError, InvalidInput, NotAllowed
 __all__ = ["cli", "main"]
 
 # Importing the command modules attaches their commands to the root group.
-_COMMANDS = (_audit, _engine, _identity, _jobs, _mandates, _research, _strategies, _stress, _trading, _up, _venues)
+_COMMANDS = (_alerts, _audit, _engine, _identity, _jobs, _mandates, _research, _strategies, _stress, _trading, _up,
+             _venues)
 
 @contextmanager
 def _errors() -> Iterator[None]:

@@ -9,6 +9,7 @@ Dashboards, notebooks, the CLI, webhooks and jobs all hold a Console; none write
 
 from __future__ import annotations
 
+from athena.console._alerts import AlertsMixin
 from athena.console._approvals import PRIVILEGED_ACTIONS
 from athena.console._audit import AuditMixin
 from athena.console._core import Done
@@ -24,7 +25,7 @@ __all__ = ["PRIVILEGED_ACTIONS", "Console", "Deployment", "Done", "EngineStatus"
            "VenueConfig"]
 
 
-class Console(UsersMixin, MandatesMixin, RunsMixin, EngineMixin, JobsMixin, AuditMixin):
+class Console(UsersMixin, MandatesMixin, RunsMixin, EngineMixin, AlertsMixin, JobsMixin, AuditMixin):
     """Every operator action, bound to one authenticated identity.
 
     Get one from :meth:`athena.Workspace.login`, :meth:`~athena.Workspace.resume` or

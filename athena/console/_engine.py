@@ -21,7 +21,6 @@ from athena.store import EngineStatusRow, SnapshotRow
 __all__ = ["EngineMixin", "EngineStatus", "Snapshot"]
 
 ENGINE_STATES = ("running", "stopped")
-ALERT_SEVERITIES = ("info", "warning", "critical")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,17 +88,6 @@ class EngineMixin(ConsoleCore):
                         ["EngineStarted" if state == "running" else "EngineStopped"])
 
         self._write(Permission.ENGINE_RUN, f"engine.{'start' if state == 'running' else 'stop'}", "engine", work)
-
-    def raise_alert(self, severity: str, source: str, message: str, details: dict[str, Any] | None = None) -> None:
-        """Record an alert (audited and published as ``AlertRaised``)."""
-        if severity not in ALERT_SEVERITIES:
-            raise InvalidInput(f"severity must be one of {', '.join(ALERT_SEVERITIES)}, was {severity!r}")
-
-        def work(s: Session, now: datetime, who: Identity) -> Done:
-            return Done(None, {"severity": severity, "source": source, "message": message, **(details or {})},
-                        ["AlertRaised"])
-
-        self._write(Permission.ALERTS_RAISE, "alerts.raise", source, work)
 
     def engine_status(self) -> EngineStatus | None:
         """Return the engine's last heartbeat, or None if it never ran."""

@@ -8,6 +8,8 @@ from athena.store.database import Store, normalise_url
 from athena.store.migrations import MIGRATIONS, Migration, current_version, migrate
 from athena.store.outbox import events_since, last_event_id, publish
 from athena.store.tables import (
+    AlertEventRow,
+    AlertRow,
     ApprovalRow,
     AuditHeadRow,
     AuditRow,
@@ -33,6 +35,8 @@ from athena.store.types import DecimalText
 
 __all__ = [
     "MIGRATIONS",
+    "AlertEventRow",
+    "AlertRow",
     "ApprovalRow",
     "AuditHeadRow",
     "AuditRow",

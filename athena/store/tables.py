@@ -15,6 +15,8 @@ from sqlmodel import Field, SQLModel
 from athena.store.types import DecimalText
 
 __all__ = [
+    "AlertEventRow",
+    "AlertRow",
     "FillRow",
     "InstrumentRow",
     "MarkRow",
@@ -313,3 +315,29 @@ class JobRow(SQLModel, table=True):
     output_html: str
     log_path: str
     error: str | None = None
+
+
+class AlertRow(SQLModel, table=True):
+    __tablename__ = "alerts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ts: datetime = Field(sa_column=_aware())
+    severity: str = Field(max_length=16, index=True)
+    source: str = Field(max_length=256)
+    message: str
+    details: str
+    status: str = Field(max_length=16, index=True)
+    owner: str | None = Field(default=None, max_length=64)
+    updated_at: datetime = Field(sa_column=_aware())
+
+
+class AlertEventRow(SQLModel, table=True):
+    __tablename__ = "alert_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    ts: datetime = Field(sa_column=_aware())
+    kind: str = Field(max_length=16)
+    actor: str = Field(max_length=64)
+    note: str = ""
+    detail: str = "{}"

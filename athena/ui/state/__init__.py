@@ -1,8 +1,9 @@
 """Dashboard state as ``param`` classes, free of Panel: what each page shows and does."""
 
+from athena.ui.state.alerts import AlertsState
 from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
 from athena.ui.state.shell import PAGES, ShellState
 from athena.ui.state.users import UsersState, qr_svg
 
-__all__ = ["PAGES", "AuditState", "PageState", "SessionState", "ShellState", "UsersState", "qr_svg"]
+__all__ = ["PAGES", "AlertsState", "AuditState", "PageState", "SessionState", "ShellState", "UsersState", "qr_svg"]

@@ -9,6 +9,7 @@ from param.parameters import NoNone
 
 from athena.auth import Permission
 from athena.errors import AthenaError
+from athena.ui.state.alerts import AlertsState
 from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
 from athena.ui.state.users import UsersState
@@ -23,12 +24,14 @@ PAGES: dict[str, Permission] = {
     "Overview": Permission.EVENTS_READ,
     "Audit log": Permission.AUDIT_READ,
     "Users": Permission.USERS_READ,
+    "Alerts": Permission.EVENTS_READ,
 }
 
 #: Page title -> the state class behind it; pages without one show the shell's own status.
 PAGE_STATES: dict[str, type[PageState]] = {
     "Audit log": AuditState,
     "Users": UsersState,
+    "Alerts": AlertsState,
 }
 
 
@@ -58,6 +61,11 @@ class ShellState(param.Parameterized):
     def users(self) -> UsersState:
         """Return the Users page state."""
         return self._state("Users", UsersState)
+
+    @property
+    def alerts(self) -> AlertsState:
+        """Return the Alerts page state."""
+        return self._state("Alerts", AlertsState)
 
     def _state(self, title: str, cls: type[S]) -> S:
         state = self.states[title]

@@ -16,6 +16,7 @@ from athena.errors import AthenaError
 from athena.ui.live import LiveLoop
 from athena.ui.state import ShellState
 from athena.ui.theme import PALETTE, badge, card_styles
+from athena.ui.views.alerts import AlertsView
 from athena.ui.views.audit import AuditView
 from athena.ui.views.common import on_press
 from athena.ui.views.login import LOGO, LoginView
@@ -46,6 +47,7 @@ VIEWS: dict[str, Callable[[ShellState], Viewer]] = {
     "Overview": lambda shell: OverviewView(state=shell),
     "Audit log": lambda shell: AuditView(state=shell.audit),
     "Users": lambda shell: UsersView(state=shell.users),
+    "Alerts": lambda shell: AlertsView(state=shell.alerts),
 }
 
 
