@@ -19,11 +19,12 @@ from athena.clock import Clock, LiveClock
 from athena.config import SecuritySettings, Settings, redact_url
 from athena.errors import NotInitialised, WorkspaceError
 from athena.keys import WorkspaceKey
-from athena.model import AuditOutcome, Role, TradingMode
+from athena.model import AuditOutcome, Role, TradingMode, TradingState
 from athena.store import (
     MIGRATIONS,
     SettingRow,
     Store,
+    TradingStateRow,
     UserRow,
     current_version,
     last_event_id,
@@ -151,12 +152,14 @@ class Workspace:
             settings = {row.key: row.value for row in s.exec(select(SettingRow))}
             top = head(s)
             last_event = last_event_id(s)
+            trading = s.get(TradingStateRow, "global")
         return {
             "home": str(self.settings.home),
             "database": redact_url(self.settings.db_url),
             "schema_version": current_version(self.store),
             "workspace_id": settings.get("workspace_id", ""),
             "trading_mode": settings.get("trading_mode", TradingMode.PAPER.value),
+            "trading_state": trading.state if trading else TradingState.ACTIVE.value,
             "audit_head_seq": top.seq,
             "audit_head_hash": top.hash,
             "last_event_id": last_event,
