@@ -259,3 +259,21 @@ def test_run_scenario_when_book_held_runs_in_a_thread_and_shows_impact(
     assert (row["symbol"], row["shock"]) == ("BTC/USDT", shock)
     assert row["pnl"] == pytest.approx(after - book[-1] - cost)
     assert state.stress.outcome.startswith(f"{name}: PnL")
+
+
+def test_poll_when_nothing_changed_leaves_tables_untouched(
+    book: list[int], admin: Console, log_in: Callable[[Role], ShellState]
+) -> None:
+    admin.set_limit("global", "MAX_DRAWDOWN", breach="0.1")
+    admin.engage_kill_switch("drill")
+    state = log_in(Role.VIEWER).risk
+    state.refresh()
+    redrawn: list[str] = []
+    state.param.watch(lambda e: redrawn.append(e.name), ["mandates", "approvals", "vitals", "trading_state"])
+    state.stress.param.watch(lambda e: redrawn.append(e.name), ["summary"])
+
+    state.poll()
+    state.poll()
+
+    assert redrawn == []
+    assert len(state.mandates) == 1 and state.trading_state == "HALTED"

@@ -11,7 +11,7 @@ import param
 
 from athena.audit import AuditFilter
 from athena.console import Snapshot
-from athena.ui.state.base import PageState
+from athena.ui.state.base import PageState, show
 from athena.ui.state.figures import day_start, drawdown, sharpe
 
 __all__ = ["ALERT_COLUMNS", "EXPOSURE_COLUMNS", "HISTORY", "STALE_S", "STRATEGY_COLUMNS", "CommandState"]
@@ -74,29 +74,30 @@ class CommandState(PageState):
         status = self.run(console.engine_status)
         now = console.workspace.clock.now()
         if status is None:
-            self.param.update(engine={}, feed="none")
+            show(self, engine={}, feed="none")
         else:
             age = status.age_s(now)
             feed = "stopped" if status.state != "running" else ("stale" if age > STALE_S else "live")
-            self.param.update(feed=feed, engine={
+            show(self, feed=feed, engine={
                 "state": status.state, "feed": status.feed, "age_s": age, "ticks": status.ticks,
                 "latency_ms": status.last_latency_ms, "started_at": status.started_at})
         states = self.run(console.trading_states) or {}
         mode = self.run(console.trading_mode)
-        self.param.update(trading_state=states["global"].value if "global" in states else "ACTIVE",
+        show(self, trading_state=states["global"].value if "global" in states else "ACTIVE",
                           mode=mode.value if mode is not None else self.mode)
         self._figures(now)
         self._read_book()
-        self.alerts = self.recent_alerts()
+        show(self, alerts=self.recent_alerts())
 
     def _figures(self, now: Any) -> None:
         if not self.history:
-            self.param.update(nav=None, day_pnl=None, sharpe=None, sharpe_window="no snapshots yet", drawdown=None)
+            show(self, nav=None, day_pnl=None, sharpe=None, sharpe_window="no snapshots yet", drawdown=None)
             return
         last = self.history[-1]
         opening = self.run(lambda: self.console.first_snapshot(day_start(now)))
         ratio = sharpe(self.history)
-        self.param.update(
+        show(
+            self,
             nav=float(last.nav),
             day_pnl=float(last.nav - opening.nav) if opening is not None else None,
             sharpe=ratio.value,
@@ -111,7 +112,7 @@ class CommandState(PageState):
                      "mark": None if p.mark is None else float(p.mark), "net": float(p.market_value),
                      "gross": float(abs(p.market_value))}
                     for p in view.positions if p.quantity]
-            self.exposures = pd.DataFrame(rows, columns=EXPOSURE_COLUMNS)
+            show(self, exposures=pd.DataFrame(rows, columns=EXPOSURE_COLUMNS))
         deployments = self.run(self.console.strategies) or []
         rows = []
         for d in deployments:
@@ -120,7 +121,7 @@ class CommandState(PageState):
             rows.append({"name": d.name, "lifecycle": d.lifecycle,
                          "trading_state": d.trading_state.value if d.trading_state else "-",
                          "symbols": ", ".join(d.symbols), "capital": float(d.capital), "pnl": float(pnl)})
-        self.strategies = pd.DataFrame(rows, columns=STRATEGY_COLUMNS)
+        show(self, strategies=pd.DataFrame(rows, columns=STRATEGY_COLUMNS))
 
     def recent_alerts(self, limit: int = 10) -> pd.DataFrame:
         """Return the newest ``alerts.raise`` ledger entries as a table (to become open alerts)."""

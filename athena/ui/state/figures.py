@@ -43,7 +43,7 @@ class Sharpe:
         if self.returns == 0:
             return "needs at least 2 snapshots"
         span = f"{self.span_s / 60:.1f} min" if self.span_s < 7200 else f"{self.span_s / 3600:.1f} h"
-        return f"{self.returns} returns of {self.period_s:g} s over {span}, annualised on a 24/7 year"
+        return f"{self.returns} returns of {self.period_s:.3g} s over {span}, annualised on a 24/7 year"
 
 
 def day_start(now: datetime) -> datetime:

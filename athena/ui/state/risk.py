@@ -10,11 +10,12 @@ import param
 from param.parameters import NoNone
 
 from athena.auth import Permission
+from athena.console import Snapshot
 from athena.execution.portfolio import PortfolioView
 from athena.model import Approval, ApprovalStatus
 from athena.risk import GLOBAL
 from athena.risk.mandates import BreachAction, Limit, LimitKind
-from athena.ui.state.base import PageState
+from athena.ui.state.base import PageState, show
 from athena.ui.state.figures import VAR_WINDOW, day_start, drawdown, var_table
 from athena.ui.state.stress import StressRunner
 
@@ -67,6 +68,7 @@ class RiskState(PageState):
 
     def __init__(self, session: Any, **params: Any) -> None:
         super().__init__(session, stress=StressRunner(), **params)
+        self._history: list[Snapshot] = []
 
     @property
     def can_engage(self) -> bool:
@@ -96,14 +98,14 @@ class RiskState(PageState):
         view = self.run(console.portfolio)
         latest = self.run(console.latest_snapshot)
         states = self.run(console.trading_states) or {}
-        self.trading_state = states[GLOBAL].value if GLOBAL in states else "ACTIVE"
+        show(self, trading_state=states[GLOBAL].value if GLOBAL in states else "ACTIVE")
         limits = self.run(console.limits) or []
         if view is not None:
             self._vitals(view, latest.id if latest else 0, [lim for lim in limits if lim.scope == GLOBAL])
         self._mandates(limits)
-        self.stress.summary = latest.detail.get("stress", {}) if latest is not None else {}
+        show(self.stress, summary=latest.detail.get("stress", {}) if latest is not None else {})
         approvals = self.run(lambda: console.list_approvals(ApprovalStatus.PENDING)) or []
-        self.approvals = [a for a in approvals if a.action in APPROVAL_ACTIONS]
+        show(self, approvals=[a for a in approvals if a.action in APPROVAL_ACTIONS])
         if self.selected_approval not in {int(a.id) for a in self.approvals}:
             self.selected_approval = int(self.approvals[0].id) if self.approvals else None
 
@@ -116,10 +118,12 @@ class RiskState(PageState):
     def _vitals(self, view: PortfolioView, latest_id: int, limits: list[Limit]) -> None:
         console = self.console
         now = console.workspace.clock.now()
-        history = self.run(lambda: console.snapshots(max(0, latest_id - VAR_WINDOW), VAR_WINDOW)) or []
+        after = self._history[-1].id if self._history else max(0, latest_id - VAR_WINDOW)
+        self._history = (self._history + (self.run(lambda: console.snapshots(after, VAR_WINDOW)) or []))[-VAR_WINDOW:]
+        history = self._history
         opening = self.run(lambda: console.first_snapshot(day_start(now)))
         peak = max([view.nav] + [s.peak_nav for s in history[-1:]])
-        risk, self.var_method = var_table(history, view)
+        risk, method = var_table(history, view)
         values: dict[str, float | None] = {
             "Gross leverage": float(view.leverage),
             "Net exposure": float(abs(view.net_exposure)),
@@ -136,7 +140,7 @@ class RiskState(PageState):
             rows.append({"name": name, "value": value, "warn": None if limit is None or limit.warn is None
                          else float(limit.warn), "breach": None if limit is None else float(limit.breach),
                          "level": level})
-        self.vitals = rows
+        show(self, vitals=rows, var_method=method)
 
     def _mandates(self, limits: list[Limit]) -> None:
         statuses = self.run(self.console.mandate_status) or []
@@ -150,7 +154,7 @@ class RiskState(PageState):
                          else ", ".join(lim.symbols), "action": lim.action.value,
                          "value": None if st is None else float(st.value),
                          "level": "pre-trade" if st is None else st.level.value})
-        self.mandates = pd.DataFrame(rows, columns=MANDATE_COLUMNS)
+        show(self, mandates=pd.DataFrame(rows, columns=MANDATE_COLUMNS))
 
     def set_limit(self) -> Approval | None:
         """Set the limit the form describes; a loosening becomes an approval request."""

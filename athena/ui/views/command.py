@@ -6,14 +6,14 @@ from typing import Any
 
 import panel as pn
 import param
-from bokeh.models import ColumnDataSource, LinearAxis, Range1d
+from bokeh.models import ColumnDataSource, DataRange1d, LinearAxis, NumeralTickFormatter, Range1d
 from bokeh.plotting import figure
 from panel.viewable import Viewer
 from param.parameters import NoNone
 
 from athena.ui.state import CommandState, ShellState
 from athena.ui.theme import PALETTE, badge, card_styles
-from athena.ui.views.common import big, grid, heading, money, small, stat_card, table
+from athena.ui.views.common import AMOUNT, big, grid, heading, money, small, stat_card, table
 
 __all__ = ["CommandView", "state_color"]
 
@@ -42,7 +42,9 @@ def _chart() -> tuple[Any, ColumnDataSource]:
     fig.add_layout(LinearAxis(y_range_name="dd", axis_label="drawdown %"), "right")
     fig.varea(x="ts", y1="drawdown", y2=0, source=source, y_range_name="dd", fill_color=PALETTE["danger"],
               fill_alpha=0.3, legend_label="drawdown %")
-    fig.line(x="ts", y="nav", source=source, line_color=PALETTE["secondary"], line_width=2, legend_label="NAV")
+    nav = fig.line(x="ts", y="nav", source=source, line_color=PALETTE["secondary"], line_width=2, legend_label="NAV")
+    fig.y_range = DataRange1d(renderers=[nav], range_padding=0.2)  # fit NAV only, not the drawdown area
+    fig.yaxis[0].formatter = NumeralTickFormatter(format="0,0")
     fig.legend.location = "top_left"
     fig.legend.background_fill_alpha = 0.0
     fig.legend.label_text_color = PALETTE["text"]
@@ -64,9 +66,11 @@ class CommandView(Viewer):
         s = self.state
         self._fig, self._source = _chart()
         self._exposures = table(s.exposures, height=200, placeholder="No open positions",
-                                titles={"net": "Net", "gross": "Gross", "mark": "Mark", "quantity": "Qty"})
+                                titles={"net": "Net", "gross": "Gross", "mark": "Mark", "quantity": "Qty"},
+                                formatters={"mark": AMOUNT, "net": AMOUNT, "gross": AMOUNT})
         self._strategies = table(s.strategies, height=200, placeholder="No strategies deployed",
-                                 titles={"trading_state": "Trading state", "pnl": "PnL"})
+                                 titles={"trading_state": "Trading state", "pnl": "PnL"},
+                                 formatters={"capital": AMOUNT, "pnl": AMOUNT})
         self._alerts = table(s.alerts, height=180, placeholder="No alerts raised")
         s.param.watch(lambda e: setattr(self._exposures, "value", e.new), "exposures")
         s.param.watch(lambda e: setattr(self._strategies, "value", e.new), "strategies")

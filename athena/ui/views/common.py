@@ -9,10 +9,14 @@ from typing import Any
 import pandas as pd
 import panel as pn
 import param
+from bokeh.models.widgets.tables import NumberFormatter
 
 from athena.ui.theme import MONO, PALETTE, TABLE_CSS
 
-__all__ = ["big", "grid", "heading", "money", "on_press", "small", "stat_card", "table"]
+__all__ = ["AMOUNT", "big", "grid", "heading", "money", "on_press", "small", "stat_card", "table"]
+
+#: Tabulator cell format of an amount: thousands separators, two decimals.
+AMOUNT = NumberFormatter(format="0,0.00")
 
 
 def on_press(button: pn.widgets.Button, action: Callable[[], object]) -> pn.widgets.Button:

@@ -7,13 +7,14 @@ from typing import Any
 
 import panel as pn
 import param
+from bokeh.models.widgets.tables import NumberFormatter
 from panel.viewable import Viewer
 from param.parameters import NoNone
 
 from athena.ui.state import RiskState
 from athena.ui.theme import PALETTE, badge, card_styles, notice_html
 from athena.ui.views.command import state_color
-from athena.ui.views.common import big, grid, heading, money, on_press, small, stat_card, table
+from athena.ui.views.common import AMOUNT, big, grid, heading, money, on_press, small, stat_card, table
 
 __all__ = ["RiskView"]
 
@@ -71,11 +72,15 @@ class RiskView(Viewer):
         super().__init__(**params)
         s = self.state
         box = {"styles": card_styles(), "sizing_mode": "stretch_width"}
-        self._mandates = table(s.mandates, height=220, placeholder="No limits set")
+        self._mandates = table(s.mandates, height=220, placeholder="No limits set",
+                               formatters={"value": NumberFormatter(format="0,0.[000000]")})
         self._approvals = table(s.approvals_frame(), height=120, placeholder="No pending requests", selectable=1)
         self._approvals.param.watch(self._on_approval_select, "selection")
-        self._summary = table(s.stress.summary_frame(), height=220, placeholder="No scenarios measured")
-        self._impact = table(s.stress.impact, height=220, placeholder="Run a scenario to see its impact")
+        self._summary = table(s.stress.summary_frame(), height=220, placeholder="No scenarios measured",
+                              formatters={"pnl": AMOUNT})
+        self._impact = table(s.stress.impact, height=220, placeholder="Run a scenario to see its impact",
+                             formatters={"price": AMOUNT, "price_after": AMOUNT, "pnl": AMOUNT,
+                                         "liquidity_cost": AMOUNT, "shock": NumberFormatter(format="0.00%")})
         s.param.watch(lambda e: setattr(self._mandates, "value", e.new), "mandates")
         s.param.watch(lambda e: setattr(self._approvals, "value", s.approvals_frame()), "approvals")
         s.stress.param.watch(lambda e: setattr(self._summary, "value", s.stress.summary_frame()), "summary")
@@ -116,7 +121,7 @@ class RiskView(Viewer):
         if s.can_reset:
             items.append(pn.Row(
                 pn.widgets.TextInput.from_param(s.param.reset_totp, description=None, label="Your TOTP code",
-                                                placeholder="123456", width=160),
+                                                placeholder="code to request reset", width=180),
                 on_press(pn.widgets.Button(label="Request reset", color="primary", width=150, margin=(22, 6, 5, 6)),
                          s.request_reset),
             ))
@@ -125,7 +130,7 @@ class RiskView(Viewer):
         if s.can_decide:
             items.append(pn.Row(
                 pn.widgets.TextInput.from_param(s.param.approve_totp, description=None, label="Approver TOTP code",
-                                                placeholder="123456", width=180),
+                                                placeholder="code to approve", width=180),
                 on_press(pn.widgets.Button(label="Approve request", color="success", width=160,
                                            margin=(22, 6, 5, 6)), s.approve),
             ))
