@@ -91,6 +91,27 @@ def test_poll_when_new_snapshot_appends_it_and_moves_figures(
     assert state.nav == pytest.approx(float(CASH + 50300))
 
 
+def test_poll_when_utc_day_rolls_over_measures_day_pnl_from_the_new_day(
+    sqlite_workspace: Workspace, clock: SimulatedClock, log_in: Callable[[Role], ShellState]
+) -> None:
+    ws = sqlite_workspace
+    engine = Engine(ws)
+    clock.advance(timedelta(hours=10, minutes=30).total_seconds())  # 20:00 UTC
+    mark(ws, "50000")
+    shell = log_in(Role.TRADER)
+    shell.session.console.submit_order("BTC/USDT", "buy", "1")
+    snapshots(ws, clock, engine, ["50000", "50500"])
+    state = shell.command
+    state.refresh()
+    assert state.day_pnl == pytest.approx(500.0)
+
+    clock.advance(timedelta(hours=3, minutes=59, seconds=58).total_seconds())  # 00:00:00 UTC
+    snapshots(ws, clock, engine, ["50200", "50600"])
+    state.poll()
+
+    assert state.day_pnl == pytest.approx(400.0)
+
+
 def test_refresh_when_engine_heartbeat_old_says_feed_stale(
     sqlite_workspace: Workspace, clock: SimulatedClock, log_in: Callable[[Role], ShellState]
 ) -> None:

@@ -12,7 +12,7 @@ import param
 from athena.audit import AuditFilter
 from athena.console import Snapshot
 from athena.ui.state.base import PageState, show
-from athena.ui.state.figures import day_start, drawdown, sharpe
+from athena.ui.state.figures import DayOpen, drawdown, sharpe
 
 __all__ = ["ALERT_COLUMNS", "EXPOSURE_COLUMNS", "HISTORY", "STALE_S", "STRATEGY_COLUMNS", "CommandState"]
 
@@ -47,6 +47,10 @@ class CommandState(PageState):
     strategies = param.DataFrame(default=pd.DataFrame(columns=STRATEGY_COLUMNS), doc=(
         "Deployed strategies with lifecycle, trading state and PnL."))
     alerts = param.DataFrame(default=pd.DataFrame(columns=ALERT_COLUMNS), doc="The newest alerts.")
+
+    def __init__(self, session: Any, **params: Any) -> None:
+        super().__init__(session, **params)
+        self._opening = DayOpen()
 
     def refresh(self) -> None:
         """Reload everything, including the snapshot history."""
@@ -94,7 +98,7 @@ class CommandState(PageState):
             show(self, nav=None, day_pnl=None, sharpe=None, sharpe_window="no snapshots yet", drawdown=None)
             return
         last = self.history[-1]
-        opening = self.run(lambda: self.console.first_snapshot(day_start(now)))
+        opening = self._opening.get(now, lambda start: self.run(lambda: self.console.first_snapshot(start)))
         ratio = sharpe(self.history)
         show(
             self,

@@ -7,7 +7,7 @@ window of them into the numbers the Command center and the Risk control tower sh
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +20,17 @@ from athena.errors import AthenaError
 from athena.execution.portfolio import PortfolioView
 from athena.risk.var import value_at_risk
 
-__all__ = ["SECONDS_PER_YEAR", "VAR_WINDOW", "Sharpe", "day_start", "drawdown", "mark_returns", "sharpe", "var_table"]
+__all__ = [
+    "SECONDS_PER_YEAR",
+    "VAR_WINDOW",
+    "DayOpen",
+    "Sharpe",
+    "day_start",
+    "drawdown",
+    "mark_returns",
+    "sharpe",
+    "var_table",
+]
 
 #: Seconds in a year of continuous (24/7) trading, used to annualise snapshot returns.
 SECONDS_PER_YEAR = 365 * 24 * 3600
@@ -49,6 +59,21 @@ class Sharpe:
 def day_start(now: datetime) -> datetime:
     """Return 00:00 UTC of ``now``'s day (where daily PnL and daily loss start)."""
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+class DayOpen:
+    """The first snapshot of the current UTC day, read once it exists and kept until the day ends."""
+
+    def __init__(self) -> None:
+        self._day: datetime | None = None
+        self._snapshot: Snapshot | None = None
+
+    def get(self, now: datetime, read: Callable[[datetime], Snapshot | None]) -> Snapshot | None:
+        """Return the day's first snapshot, calling ``read(00:00 UTC)`` only while it is not known."""
+        start = day_start(now)
+        if self._snapshot is None or self._day != start:
+            self._day, self._snapshot = start, read(start)
+        return self._snapshot
 
 
 def sharpe(snapshots: Sequence[Snapshot]) -> Sharpe:

@@ -16,7 +16,7 @@ from athena.model import Approval, ApprovalStatus
 from athena.risk import GLOBAL
 from athena.risk.mandates import BreachAction, Limit, LimitKind
 from athena.ui.state.base import PageState, show
-from athena.ui.state.figures import VAR_WINDOW, day_start, drawdown, var_table
+from athena.ui.state.figures import VAR_WINDOW, DayOpen, drawdown, var_table
 from athena.ui.state.stress import StressRunner
 
 __all__ = ["APPROVAL_ACTIONS", "MANDATE_COLUMNS", "VITALS", "RiskState"]
@@ -69,6 +69,7 @@ class RiskState(PageState):
     def __init__(self, session: Any, **params: Any) -> None:
         super().__init__(session, stress=StressRunner(), **params)
         self._history: list[Snapshot] = []
+        self._opening = DayOpen()
 
     @property
     def can_engage(self) -> bool:
@@ -121,7 +122,7 @@ class RiskState(PageState):
         after = self._history[-1].id if self._history else max(0, latest_id - VAR_WINDOW)
         self._history = (self._history + (self.run(lambda: console.snapshots(after, VAR_WINDOW)) or []))[-VAR_WINDOW:]
         history = self._history
-        opening = self.run(lambda: console.first_snapshot(day_start(now)))
+        opening = self._opening.get(now, lambda start: self.run(lambda: console.first_snapshot(start)))
         peak = max([view.nav] + [s.peak_nav for s in history[-1:]])
         risk, method = var_table(history, view)
         values: dict[str, float | None] = {
