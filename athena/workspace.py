@@ -147,7 +147,7 @@ class Workspace:
         return row.value if row else ""
 
     def status(self) -> dict[str, str | int]:
-        """Return a health summary readable without logging in (no secrets)."""
+        """Return a health summary readable without logging in (no secrets), with the global trading state."""
         with self.store.read() as s:
             settings = {row.key: row.value for row in s.exec(select(SettingRow))}
             top = head(s)
