@@ -151,7 +151,7 @@ def test_kill_switch_when_engaged_from_risk_page_halts_everywhere_and_two_admins
 
     sign_in_with_code(page, SECOND, SECOND_PASSWORD, codes.next(SECOND))
     page.get_by_role("button", name="Risk").click()
-    expect(page.get_by_text("killswitch.reset").first).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Selected: #\d+ killswitch.reset by admin$"))).to_be_visible()
     page.get_by_placeholder("code to approve").fill(codes.next(SECOND))
     page.get_by_role("button", name="Approve request").click()
     expect(page.get_by_text("(killswitch.reset)")).to_be_visible()

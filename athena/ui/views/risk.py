@@ -63,6 +63,13 @@ def _stress_html(summary: dict[str, Any]) -> str:
             f"{pct}</div>")
 
 
+def _chosen_html(selected: int | None, approvals: list[Any]) -> str:
+    chosen = next((a for a in approvals if int(a.id) == selected), None)
+    if chosen is None:
+        return small("Nothing selected.")
+    return small(f"Selected: #{chosen.id} {chosen.action} by {chosen.requested_by}")
+
+
 class RiskView(Viewer):
     """Risk figures and the controls that stop and restart trading; controls appear by role."""
 
@@ -82,7 +89,8 @@ class RiskView(Viewer):
                              formatters={"price": AMOUNT, "price_after": AMOUNT, "pnl": AMOUNT,
                                          "liquidity_cost": AMOUNT, "shock": NumberFormatter(format="0.00%")})
         s.param.watch(lambda e: setattr(self._mandates, "value", e.new), "mandates")
-        s.param.watch(lambda e: setattr(self._approvals, "value", s.approvals_frame()), "approvals")
+        s.param.watch(self._show_approvals, ["approvals", "selected_approval"])
+        self._show_approvals()
         s.stress.param.watch(lambda e: setattr(self._summary, "value", s.stress.summary_frame()), "summary")
         s.stress.param.watch(lambda e: setattr(self._impact, "value", e.new), "impact")
         self._layout = pn.Column(
@@ -133,6 +141,7 @@ class RiskView(Viewer):
                                                 placeholder="code to approve", width=180),
                 on_press(pn.widgets.Button(label="Approve request", color="success", width=160,
                                            margin=(22, 6, 5, 6)), s.approve),
+                pn.pane.HTML(pn.bind(_chosen_html, s.param.selected_approval, s.param.approvals), margin=(30, 6)),
             ))
         return items
 
@@ -165,6 +174,14 @@ class RiskView(Viewer):
             ),
             pn.pane.HTML(pn.bind(small, s.stress.param.outcome), sizing_mode="stretch_width"),
         ]
+
+    def _show_approvals(self, *events: param.parameterized.Event) -> None:
+        frame = self.state.approvals_frame()
+        if not frame.equals(self._approvals.value):
+            self._approvals.value = frame
+        ids = list(frame["id"])
+        chosen = self.state.selected_approval
+        self._approvals.selection = [ids.index(chosen)] if chosen in ids else []
 
     def _on_approval_select(self, event: param.parameterized.Event) -> None:
         frame = self._approvals.value
