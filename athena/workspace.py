@@ -19,11 +19,12 @@ from athena.clock import Clock, LiveClock
 from athena.config import SecuritySettings, Settings, redact_url
 from athena.errors import NotInitialised, WorkspaceError
 from athena.keys import WorkspaceKey
-from athena.model import AuditOutcome, Role, TradingMode
+from athena.model import AuditOutcome, Role, TradingMode, TradingState
 from athena.store import (
     MIGRATIONS,
     SettingRow,
     Store,
+    TradingStateRow,
     UserRow,
     current_version,
     last_event_id,
@@ -146,17 +147,19 @@ class Workspace:
         return row.value if row else ""
 
     def status(self) -> dict[str, str | int]:
-        """Return a health summary readable without logging in (no secrets)."""
+        """Return a health summary readable without logging in (no secrets), with the global trading state."""
         with self.store.read() as s:
             settings = {row.key: row.value for row in s.exec(select(SettingRow))}
             top = head(s)
             last_event = last_event_id(s)
+            trading = s.get(TradingStateRow, "global")
         return {
             "home": str(self.settings.home),
             "database": redact_url(self.settings.db_url),
             "schema_version": current_version(self.store),
             "workspace_id": settings.get("workspace_id", ""),
             "trading_mode": settings.get("trading_mode", TradingMode.PAPER.value),
+            "trading_state": trading.state if trading else TradingState.ACTIVE.value,
             "audit_head_seq": top.seq,
             "audit_head_hash": top.hash,
             "last_event_id": last_event,

@@ -56,7 +56,7 @@ def init(ctx: Context, admin_username: str, admin_password_stdin: bool) -> None:
 @cli.command()
 @pass_ctx
 def status(ctx: Context) -> None:
-    """Show the workspace, database, schema, trading mode and ledger head (no login needed)."""
+    """Show the workspace, database, schema, trading mode, trading state and ledger head (no login needed)."""
     info = ctx.workspace().status()
     ctx.emit(info, lambda: pairs(info))
 

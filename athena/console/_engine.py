@@ -121,3 +121,12 @@ class EngineMixin(ConsoleCore):
             return [to_snapshot(r) for r in rows]
 
         return self._read(Permission.EVENTS_READ, "risk.snapshots", work)
+
+    def first_snapshot(self, since: datetime) -> Snapshot | None:
+        """Return the oldest snapshot at or after ``since`` (e.g. the day's opening NAV), or None."""
+        def work(s: Session) -> Snapshot | None:
+            row = s.exec(select(SnapshotRow).where(col(SnapshotRow.ts) >= since)
+                         .order_by(col(SnapshotRow.id)).limit(1)).first()
+            return to_snapshot(row) if row else None
+
+        return self._read(Permission.EVENTS_READ, "risk.snapshot", work)

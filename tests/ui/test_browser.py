@@ -52,8 +52,8 @@ def test_admin_when_logged_in_navigates_every_page_offline_clean(
     expect(page.get_by_text("ONLINE")).to_be_visible()
     ui.shoot(page, "01-login")
     ui.sign_in(page, None, "admin", ADMIN_PASSWORD)
-    expect(page.get_by_text("Your session")).to_be_visible()
-    ui.shoot(page, "02-overview-admin")
+    expect(page.get_by_text("Equity and drawdown")).to_be_visible()
+    ui.shoot(page, "02-command-center-admin")
 
     page.get_by_role("button", name="Audit log").click()
     expect(page.get_by_role("button", name="Verify chain")).to_be_visible()

@@ -62,7 +62,7 @@ def test_sign_in_when_admin_shows_every_page_and_header(plane: ControlPlane) -> 
     log_in(plane, "admin", ADMIN_PASSWORD)
 
     nav = widgets(plane, pn.widgets.RadioButtonGroup)[0]
-    assert list(nav.options) == ["Overview", "Audit log", "Users", "Alerts"]
+    assert list(nav.options) == ["Command center", "Risk", "Audit log", "Users", "Alerts"]
     header = plane._status_html(plane.state.status, plane.state.online)
     assert "admin" in header and "ADMIN" in header and "ONLINE" in header and "PAPER" in header
 
@@ -71,7 +71,7 @@ def test_sign_in_when_viewer_hides_users_page_and_admin_controls(plane: ControlP
     log_in(plane, "vera", VIEWER_PASSWORD)
 
     nav = widgets(plane, pn.widgets.RadioButtonGroup)[0]
-    assert list(nav.options) == ["Overview", "Audit log", "Alerts"]
+    assert list(nav.options) == ["Command center", "Risk", "Audit log", "Alerts"]
     with pytest.raises(ValueError):
         plane.state.page = "Users"
     names = {b.label for b in widgets(plane, pn.widgets.Button)}
@@ -155,3 +155,33 @@ def test_control_plane_when_workspace_missing_explains(tmp_path: Any, monkeypatc
 
     assert "athena init" in plane.problem
     assert not widgets(plane, pn.widgets.Button)
+
+
+def test_risk_page_when_viewer_shows_figures_without_controls(plane: ControlPlane) -> None:
+    log_in(plane, "vera", VIEWER_PASSWORD)
+
+    plane.state.page = "Risk"
+
+    names = {b.label for b in widgets(plane, pn.widgets.Button)}
+    assert "Run scenario" in names
+    assert not names & {"ENGAGE KILL SWITCH", "Confirm engage", "Request reset", "Approve request", "Set limit"}
+
+
+def test_engage_buttons_when_risk_confirms_with_reason_halt_trading(plane: ControlPlane, admin: Console) -> None:
+    admin.add_user("rita", Role.RISK, VIEWER_PASSWORD)
+    log_in(plane, "rita", VIEWER_PASSWORD)
+    plane.state.page = "Risk"
+    confirm_row = [r for r in widgets(plane, pn.Row) if any(
+        isinstance(w, pn.widgets.Button) and w.label == "Confirm engage" for w in r.objects)][0]
+    assert not confirm_row.visible
+
+    press(plane, "ENGAGE KILL SWITCH")
+    assert confirm_row.visible
+    reason = [w for w in widgets(plane, pn.widgets.TextInput) if w.placeholder == "why trading must stop"][0]
+    reason.value = "view drill"
+    press(plane, "Confirm engage")
+
+    assert admin.trading_states()["global"].value == "HALTED"
+    plane.state.read_status()
+    assert "HALTED" in plane._status_html(plane.state.status, plane.state.online)
+    assert not confirm_row.visible

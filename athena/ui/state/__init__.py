@@ -3,7 +3,20 @@
 from athena.ui.state.alerts import AlertsState
 from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
+from athena.ui.state.command import CommandState
+from athena.ui.state.risk import RiskState
 from athena.ui.state.shell import PAGES, ShellState
 from athena.ui.state.users import UsersState, qr_svg
 
-__all__ = ["PAGES", "AlertsState", "AuditState", "PageState", "SessionState", "ShellState", "UsersState", "qr_svg"]
+__all__ = [
+    "PAGES",
+    "AlertsState",
+    "AuditState",
+    "CommandState",
+    "PageState",
+    "RiskState",
+    "SessionState",
+    "ShellState",
+    "UsersState",
+    "qr_svg",
+]

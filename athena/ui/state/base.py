@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import pandas as pd
 import param
 from param.parameters import NoNone
 
@@ -26,7 +27,7 @@ from athena.errors import (
 )
 from athena.workspace import Workspace
 
-__all__ = ["LEVELS", "PageState", "SessionState"]
+__all__ = ["LEVELS", "PageState", "SessionState", "show"]
 
 T = TypeVar("T")
 
@@ -181,3 +182,23 @@ class PageState(param.Parameterized):
         if done is not None:
             self.say(done(result) if callable(done) else done, "success")
         return result
+
+
+def _same(old: Any, new: Any) -> bool:
+    if isinstance(old, pd.DataFrame) or isinstance(new, pd.DataFrame):
+        return isinstance(old, pd.DataFrame) and isinstance(new, pd.DataFrame) and old.equals(new)
+    try:
+        return bool(old == new)
+    except (TypeError, ValueError):
+        return False
+
+
+def show(target: param.Parameterized, **values: Any) -> None:
+    """Set only the parameters of ``target`` whose value changed (tables compared by content).
+
+    Live pages re-read everything on every poll; setting an equal table again would redraw it
+    and drop the operator's row selection.
+    """
+    changed = {name: value for name, value in values.items() if not _same(getattr(target, name), value)}
+    if changed:
+        target.param.update(**changed)

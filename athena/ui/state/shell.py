@@ -12,6 +12,8 @@ from athena.errors import AthenaError
 from athena.ui.state.alerts import AlertsState
 from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
+from athena.ui.state.command import CommandState
+from athena.ui.state.risk import RiskState
 from athena.ui.state.users import UsersState
 from athena.workspace import Workspace
 
@@ -21,14 +23,17 @@ __all__ = ["PAGES", "PAGE_STATES", "ShellState"]
 
 #: Page title -> permission needed to see it in the navigation, in navigation order.
 PAGES: dict[str, Permission] = {
-    "Overview": Permission.EVENTS_READ,
+    "Command center": Permission.EVENTS_READ,
+    "Risk": Permission.EVENTS_READ,
     "Audit log": Permission.AUDIT_READ,
     "Users": Permission.USERS_READ,
     "Alerts": Permission.EVENTS_READ,
 }
 
-#: Page title -> the state class behind it; pages without one show the shell's own status.
+#: Page title -> the state class behind it.
 PAGE_STATES: dict[str, type[PageState]] = {
+    "Command center": CommandState,
+    "Risk": RiskState,
     "Audit log": AuditState,
     "Users": UsersState,
     "Alerts": AlertsState,
@@ -40,8 +45,9 @@ class ShellState(param.Parameterized):
 
     session = param.ClassSelector(allow_None=NoNone, class_=SessionState, doc="Login state of this tab.")
     states = param.Dict(default={}, doc="Page title -> the state of that page (see PAGE_STATES).")
-    page = param.Selector[str](default="Overview", objects=list(PAGES), doc="The page shown in the main area.")
-    status = param.Dict(default={}, doc="Workspace health: home, database, trading mode, audit head.")
+    page = param.Selector[str](default="Command center", objects=list(PAGES), doc="The page shown in the main area.")
+    status = param.Dict(default={}, doc=(
+        "Workspace health: home, database, trading mode, global trading state, audit head."))
     online = param.Boolean(default=False, doc="Whether the last status read reached the database.")
     polls = param.Integer(default=0, doc="How many live polls have run in this tab.")
 
@@ -56,6 +62,16 @@ class ShellState(param.Parameterized):
     def audit(self) -> AuditState:
         """Return the Audit log page state (its poll also drives the shell)."""
         return self._state("Audit log", AuditState)
+
+    @property
+    def command(self) -> CommandState:
+        """Return the Command center page state."""
+        return self._state("Command center", CommandState)
+
+    @property
+    def risk(self) -> RiskState:
+        """Return the Risk control tower page state."""
+        return self._state("Risk", RiskState)
 
     @property
     def users(self) -> UsersState:
@@ -78,7 +94,7 @@ class ShellState(param.Parameterized):
 
     def _on_login_change(self, event: param.parameterized.Event) -> None:
         if event.new is None:
-            self.param.update(page="Overview")
+            self.param.update(page="Command center")
             return
         allowed = self.pages()
         self.param.page.objects = allowed

@@ -2,9 +2,10 @@
 
 from athena.ui.views.alerts import AlertsView
 from athena.ui.views.audit import AuditView
+from athena.ui.views.command import CommandView
 from athena.ui.views.login import LoginView
-from athena.ui.views.overview import OverviewView
+from athena.ui.views.risk import RiskView
 from athena.ui.views.shell import ControlPlane
 from athena.ui.views.users import UsersView
 
-__all__ = ["AlertsView", "AuditView", "ControlPlane", "LoginView", "OverviewView", "UsersView"]
+__all__ = ["AlertsView", "AuditView", "CommandView", "ControlPlane", "LoginView", "RiskView", "UsersView"]

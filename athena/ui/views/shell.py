@@ -18,9 +18,10 @@ from athena.ui.state import ShellState
 from athena.ui.theme import PALETTE, badge, card_styles
 from athena.ui.views.alerts import AlertsView
 from athena.ui.views.audit import AuditView
+from athena.ui.views.command import CommandView, state_color
 from athena.ui.views.common import on_press
 from athena.ui.views.login import LOGO, LoginView
-from athena.ui.views.overview import OverviewView
+from athena.ui.views.risk import RiskView
 from athena.ui.views.users import UsersView
 from athena.workspace import Workspace, connect
 
@@ -44,7 +45,8 @@ _NAV_CSS = f"""
 
 #: Page title -> the view that draws it from the shell state (titles as in ``athena.ui.state.PAGES``).
 VIEWS: dict[str, Callable[[ShellState], Viewer]] = {
-    "Overview": lambda shell: OverviewView(state=shell),
+    "Command center": lambda shell: CommandView(state=shell.command, shell=shell),
+    "Risk": lambda shell: RiskView(state=shell.risk),
     "Audit log": lambda shell: AuditView(state=shell.audit),
     "Users": lambda shell: UsersView(state=shell.users),
     "Alerts": lambda shell: AlertsView(state=shell.alerts),
@@ -150,7 +152,7 @@ class ControlPlane(Viewer):
         )
 
         def page_view(page: str) -> Any:
-            return pages.get(page, pages["Overview"])
+            return pages.get(page, next(iter(pages.values())))
 
         content = pn.panel(pn.bind(page_view, state.param.page), sizing_mode="stretch_width")
         main = pn.Column(
@@ -177,9 +179,13 @@ class ControlPlane(Viewer):
         home = Path(str(status.get("home", ""))).name or "workspace"
         system = badge("● ONLINE" if online else "● OFFLINE", "success" if online else "danger")
         mode_badge = badge(mode, "success" if mode == "PAPER" else "warning")
+        trading = str(status.get("trading_state", "ACTIVE"))
+        trading_badge = badge(f"\u25a0 {trading}" if trading == "HALTED" else trading, state_color(trading),
+                              solid=trading == "HALTED")
         return (
             f'<div style="display:flex;gap:14px;align-items:center;font-size:13px;color:{PALETTE["muted"]}">'
-            f'{system}{mode_badge}<span>workspace <b style="color:{PALETTE["text"]}">{escape(home)}</b></span>'
+            f'{system}{trading_badge}{mode_badge}'
+            f'<span>workspace <b style="color:{PALETTE["text"]}">{escape(home)}</b></span>'
             f'<span style="color:{PALETTE["text"]};font-weight:600">{escape(who.username)}</span>'
             f"{badge(who.role.value, 'primary', solid=True)}</div>"
         )
