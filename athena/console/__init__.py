@@ -17,9 +17,20 @@ from athena.console._jobs import JobRecord, JobsMixin
 from athena.console._mandates import MandatesMixin
 from athena.console._runs import RunsMixin
 from athena.console._strategies import Deployment
+from athena.console._trading import Instrument, Mark
 from athena.console._users import UsersMixin
 
-__all__ = ["PRIVILEGED_ACTIONS", "Console", "Deployment", "Done", "EngineStatus", "JobRecord", "Snapshot"]
+__all__ = [
+    "PRIVILEGED_ACTIONS",
+    "Console",
+    "Deployment",
+    "Done",
+    "EngineStatus",
+    "Instrument",
+    "JobRecord",
+    "Mark",
+    "Snapshot",
+]
 
 
 class Console(UsersMixin, MandatesMixin, RunsMixin, EngineMixin, JobsMixin, AuditMixin):

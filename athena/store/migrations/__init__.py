@@ -23,6 +23,7 @@ from athena.store.migrations import (
     m0005_strategies,
     m0006_mandates,
     m0007_jobs,
+    m0009_feed_stats,
 )
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
@@ -47,6 +48,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "strategies", m0005_strategies.upgrade),
     Migration(6, "mandates", m0006_mandates.upgrade),
     Migration(7, "jobs", m0007_jobs.upgrade),
+    Migration(9, "feed_stats", m0009_feed_stats.upgrade),
 )
 
 _meta = MetaData()
