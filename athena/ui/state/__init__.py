@@ -2,7 +2,19 @@
 
 from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
+from athena.ui.state.execution import ExecutionState
+from athena.ui.state.market import MarketState
 from athena.ui.state.shell import PAGES, ShellState
 from athena.ui.state.users import UsersState, qr_svg
 
-__all__ = ["PAGES", "AuditState", "PageState", "SessionState", "ShellState", "UsersState", "qr_svg"]
+__all__ = [
+    "PAGES",
+    "AuditState",
+    "ExecutionState",
+    "MarketState",
+    "PageState",
+    "SessionState",
+    "ShellState",
+    "UsersState",
+    "qr_svg",
+]

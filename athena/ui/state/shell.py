@@ -11,6 +11,8 @@ from athena.auth import Permission
 from athena.errors import AthenaError
 from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
+from athena.ui.state.execution import ExecutionState
+from athena.ui.state.market import MarketState
 from athena.ui.state.users import UsersState
 from athena.workspace import Workspace
 
@@ -21,12 +23,16 @@ __all__ = ["PAGES", "PAGE_STATES", "ShellState"]
 #: Page title -> permission needed to see it in the navigation, in navigation order.
 PAGES: dict[str, Permission] = {
     "Overview": Permission.EVENTS_READ,
+    "Execution": Permission.EVENTS_READ,
+    "Market data": Permission.EVENTS_READ,
     "Audit log": Permission.AUDIT_READ,
     "Users": Permission.USERS_READ,
 }
 
 #: Page title -> the state class behind it; pages without one show the shell's own status.
 PAGE_STATES: dict[str, type[PageState]] = {
+    "Execution": ExecutionState,
+    "Market data": MarketState,
     "Audit log": AuditState,
     "Users": UsersState,
 }

@@ -1,9 +1,11 @@
 """Panel views over the state classes: one ``Viewer`` per page, and the shell around them."""
 
 from athena.ui.views.audit import AuditView
+from athena.ui.views.execution import ExecutionView
 from athena.ui.views.login import LoginView
+from athena.ui.views.market import MarketView
 from athena.ui.views.overview import OverviewView
 from athena.ui.views.shell import ControlPlane
 from athena.ui.views.users import UsersView
 
-__all__ = ["AuditView", "ControlPlane", "LoginView", "OverviewView", "UsersView"]
+__all__ = ["AuditView", "ControlPlane", "ExecutionView", "LoginView", "MarketView", "OverviewView", "UsersView"]

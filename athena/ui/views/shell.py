@@ -18,7 +18,9 @@ from athena.ui.state import ShellState
 from athena.ui.theme import PALETTE, badge, card_styles
 from athena.ui.views.audit import AuditView
 from athena.ui.views.common import on_press
+from athena.ui.views.execution import ExecutionView
 from athena.ui.views.login import LOGO, LoginView
+from athena.ui.views.market import MarketView
 from athena.ui.views.overview import OverviewView
 from athena.ui.views.users import UsersView
 from athena.workspace import Workspace, connect
@@ -44,6 +46,8 @@ _NAV_CSS = f"""
 #: Page title -> the view that draws it from the shell state (titles as in ``athena.ui.state.PAGES``).
 VIEWS: dict[str, Callable[[ShellState], Viewer]] = {
     "Overview": lambda shell: OverviewView(state=shell),
+    "Execution": lambda shell: ExecutionView(state=shell.states["Execution"]),
+    "Market data": lambda shell: MarketView(state=shell.states["Market data"]),
     "Audit log": lambda shell: AuditView(state=shell.audit),
     "Users": lambda shell: UsersView(state=shell.users),
 }
