@@ -249,6 +249,7 @@ class Ui:
     sign_in = staticmethod(sign_in)
     shoot = staticmethod(shoot)
     serve = staticmethod(serve)
+    engine = staticmethod(engine)
 
 
 @pytest.fixture(scope="session")

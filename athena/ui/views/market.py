@@ -23,13 +23,13 @@ _HEAD = (f'style="padding:6px 12px;text-align:left;color:{PALETTE["muted"]};font
 
 
 def sparkline(points: tuple[float, ...], color: str, width: int = 180, height: int = 34, last: int = 120) -> str:
-    """Return an inline SVG line of the last ``last`` points, scaled to its own range."""
+    """Return an inline SVG line of the last ``last`` points, one step per point, scaled to their range."""
     values = points[-last:]
     if len(values) < 2:
         return f'<svg width="{width}" height="{height}" role="img" aria-label="no history yet"></svg>'
     low, high = min(values), max(values)
     span = (high - low) or 1.0
-    step = width / (len(values) - 1)
+    step = width / (last - 1)
     coords = " ".join(f"{i * step:.1f},{height - 2 - (v - low) / span * (height - 4):.1f}"
                       for i, v in enumerate(values))
     return (f'<svg width="{width}" height="{height}" role="img" aria-label="price chart">'
