@@ -14,7 +14,7 @@ from athena.execution.portfolio import PositionView
 from athena.model import Fill, Order, OrderDenied, OrderType, Side, TimeInForce
 from athena.ui.state.base import PageState
 
-__all__ = ["FILL_COLUMNS", "ORDER_COLUMNS", "POSITION_COLUMNS", "ExecutionState"]
+__all__ = ["FILL_COLUMNS", "ORDER_COLUMNS", "POSITION_COLUMNS", "ExecutionState", "describe"]
 
 ORDER_COLUMNS = ["id", "time", "symbol", "side", "type", "quantity", "price", "tif", "status", "filled", "strategy"]
 FILL_COLUMNS = ["id", "order", "time", "symbol", "side", "quantity", "price", "fee"]
