@@ -180,6 +180,18 @@ def test_orders_and_kill_switch_when_driven_from_cli_round_trip(admin_cli: Run) 
     assert halted.returncode == 3 and "TRADING_HALTED" in halted.stdout
 
 
+def test_positions_flatten_when_kill_switch_engaged_closes_from_cli(admin_cli: Run) -> None:
+    admin_cli("engine", "--ticks", "2", "--tick", "0.01")
+    admin_cli("orders", "send", "buy", "0.02", "BTC/USDT")
+    assert json.loads(admin_cli("--json", "positions").stdout) == {"BTC/USDT": "0.02"}
+    admin_cli("kill-switch", "engage", "--reason", "drill")
+    missing = admin_cli("positions", "flatten", "--symbol", "ETH/USDT", "--reason", "x", ok=False)
+    assert missing.returncode == 2 and "no open position in 'ETH/USDT'" in missing.stderr
+    done = admin_cli("positions", "flatten", "--reason", "halted: close out").stdout
+    assert "sell 0.02 BTC/USDT filled" in done
+    assert json.loads(admin_cli("--json", "positions").stdout) == {}
+
+
 def test_research_when_run_from_cli_is_recorded_and_listed(admin_cli: Run, tmp_path: Path) -> None:
     data = tmp_path / "bars.csv"
     admin_cli("data", "synthetic", "--periods", "600", "--timeframe", "1h", "--seed", "3", "-o", str(data))

@@ -83,12 +83,38 @@ def orders_fills(ctx: Context, limit: int) -> None:
                                   ["ID", "ORDER", "SYMBOL", "SIDE", "QTY", "PRICE", "FEE", "TIME (UTC)"]))
 
 
-@cli.command()
-@pass_ctx
-def positions(ctx: Context) -> None:
-    """Show net positions per symbol."""
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def positions(click_ctx: click.Context) -> None:
+    """Show net positions per symbol; `athena positions flatten` closes them."""
+    if click_ctx.invoked_subcommand is not None:
+        return
+    ctx: Context = click_ctx.obj
     held = ctx.console().positions()
     ctx.emit({k: str(v) for k, v in held.items()}, lambda: table(sorted(held.items()), ["SYMBOL", "QUANTITY"]))
+
+
+@positions.command("flatten")
+@click.option("--symbol", help="Only this symbol (default: every open position).")
+@click.option("--reason", required=True, help="Why; recorded in the ledger.")
+@pass_ctx
+def positions_flatten(ctx: Context, symbol: str | None, reason: str) -> None:
+    """Close net positions with reduce-only market orders (allowed while trading is halted)."""
+    results = ctx.console().flatten_positions(symbol, reason=reason)
+
+    def human() -> None:
+        if not results:
+            click.echo("no open positions to flatten")
+        for r in results:
+            if isinstance(r, OrderDenied):
+                click.echo(f"DENIED {r.reason.value}: {r.message}")
+            else:
+                click.echo(f"order {r.id} {r.side.value} {r.quantity} {r.symbol} {r.status.value}"
+                           + (f" at {r.average_price}" if r.average_price else ""))
+
+    ctx.emit(results, human)
+    if any(isinstance(r, OrderDenied) for r in results):
+        raise SystemExit(3)
 
 
 @cli.group("kill-switch")

@@ -18,11 +18,22 @@ from athena.console._jobs import JobRecord, JobsMixin
 from athena.console._mandates import MandatesMixin
 from athena.console._runs import RunsMixin
 from athena.console._strategies import Deployment
+from athena.console._trading import Instrument, Mark
 from athena.console._users import UsersMixin
 from athena.console._venues import VenueConfig
 
-__all__ = ["PRIVILEGED_ACTIONS", "Console", "Deployment", "Done", "EngineStatus", "JobRecord", "Snapshot",
-           "VenueConfig"]
+__all__ = [
+    "PRIVILEGED_ACTIONS",
+    "Console",
+    "Deployment",
+    "Done",
+    "EngineStatus",
+    "Instrument",
+    "JobRecord",
+    "Mark",
+    "Snapshot",
+    "VenueConfig",
+]
 
 
 class Console(UsersMixin, MandatesMixin, RunsMixin, EngineMixin, AlertsMixin, JobsMixin, AuditMixin):

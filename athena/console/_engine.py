@@ -44,7 +44,7 @@ class Snapshot:
 
 @dataclass(frozen=True, slots=True)
 class EngineStatus:
-    """The engine's last heartbeat."""
+    """The engine's last heartbeat, with its tick latency percentiles over a recent window of ticks."""
 
     state: str
     pid: int
@@ -54,6 +54,9 @@ class EngineStatus:
     heartbeat_at: datetime
     ticks: int
     last_latency_ms: float
+    latency_p50_ms: float = 0.0
+    latency_p95_ms: float = 0.0
+    latency_p99_ms: float = 0.0
 
     def age_s(self, now: datetime) -> float:
         """Return seconds since the last heartbeat."""
@@ -83,6 +86,7 @@ class EngineMixin(ConsoleCore):
             row.state, row.pid, row.host, row.feed, row.heartbeat_at = state, pid, host, feed, now
             if state == "running":
                 row.started_at, row.ticks = now, 0
+                row.latency_p50_ms = row.latency_p95_ms = row.latency_p99_ms = 0.0
             s.add(row)
             return Done(None, {"state": state, "pid": pid, "host": host, "feed": feed},
                         ["EngineStarted" if state == "running" else "EngineStopped"])
@@ -96,7 +100,8 @@ class EngineMixin(ConsoleCore):
             if row is None:
                 return None
             return EngineStatus(row.state, row.pid, row.host, row.feed, utc(row.started_at), utc(row.heartbeat_at),
-                                row.ticks, row.last_latency_ms)
+                                row.ticks, row.last_latency_ms, row.latency_p50_ms, row.latency_p95_ms,
+                                row.latency_p99_ms)
 
         return self._read(Permission.EVENTS_READ, "engine.status", work)
 

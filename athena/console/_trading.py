@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -10,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from athena import execution as oms
 from athena.auth import Permission
+from athena.clock import utc
 from athena.console._approvals import PRIVILEGED_ACTIONS
 from athena.console._core import Done, choice
 from athena.console._venues import VenuesMixin
@@ -32,11 +34,30 @@ from athena.model import (
 )
 from athena.risk import GLOBAL, get_states, set_state, strategy_scope
 from athena.risk.checks import mandate_check, stale_price_check
-from athena.store import MarkRow, OrderRow, TradingStateRow
+from athena.store import InstrumentRow, MarkRow, OrderRow, TradingStateRow
 
-__all__ = ["TradingMixin"]
+__all__ = ["Instrument", "Mark", "TradingMixin"]
 
 KILL_SWITCH_ACTOR = "kill-switch"
+
+
+@dataclass(frozen=True, slots=True)
+class Instrument:
+    """A symbol the venue trades, with its tick, lot and minimum quantity."""
+
+    symbol: str
+    tick_size: Decimal
+    lot_size: Decimal
+    min_quantity: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """The latest price of a symbol and when it was set."""
+
+    symbol: str
+    price: Decimal
+    ts: datetime
 
 
 class TradingMixin(VenuesMixin):
@@ -76,21 +97,67 @@ class TradingMixin(VenuesMixin):
             raise InvalidOrder(f"invalid order: {exc}") from None
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
-            checks = [stale_price_check(now, self.workspace.settings.trading.stale_after_s), mandate_check(now)]
-            venue = self._venue_name(s)
-            result = oms.accept(s, request, who.actor, now, venue, checks)
-            if isinstance(result, OrderDenied):
-                return Done(result, {"client_order_id": result.client_order_id, "reason": result.reason.value,
-                                     "message": result.message, **_describe(request)},
-                            ["OrderDenied"], AuditOutcome.DENIED)
-            row = oms.get_order(s, result.id)
-            if row.status == OrderStatus.SUBMITTED.value and venue == self.venue.name:
-                self.venue.execute(s, row, now)
-            order = oms.to_order(row)
-            return Done(order, {"order_id": order.id, "client_order_id": order.client_order_id,
-                                "status": order.status.value, **_describe(request)}, ["OrderSubmitted"])
+            return self._submit(s, now, who, request)
 
         return self._write(Permission.ORDERS_SUBMIT, "orders.submit", f"symbol:{request.symbol}", work)  # type: ignore[no-any-return]
+
+    def _submit(self, s: Session, now: datetime, who: Identity, request: OrderRequest) -> Done:
+        checks = [stale_price_check(now, self.workspace.settings.trading.stale_after_s), mandate_check(now)]
+        venue = self._venue_name(s)
+        result = oms.accept(s, request, who.actor, now, venue, checks)
+        if isinstance(result, OrderDenied):
+            return Done(result, {"client_order_id": result.client_order_id, "reason": result.reason.value,
+                                 "message": result.message, **_describe(request)},
+                        ["OrderDenied"], AuditOutcome.DENIED)
+        row = oms.get_order(s, result.id)
+        if row.status == OrderStatus.SUBMITTED.value and venue == self.venue.name:
+            self.venue.execute(s, row, now)
+        order = oms.to_order(row)
+        return Done(order, {"order_id": order.id, "client_order_id": order.client_order_id,
+                            "status": order.status.value, **_describe(request)}, ["OrderSubmitted"])
+
+    def flatten_positions(self, symbol: str | None = None, *, reason: str) -> list[Order | OrderDenied]:
+        """Close the net position of ``symbol`` (or of every symbol) with reduce-only market orders.
+
+        One transaction records the flatten request, then sends each closing order through the
+        same pre-trade checks as :meth:`submit_order` (each with its own ``orders.submit`` entry).
+        A closing order only reduces exposure, so it is accepted while trading is HALTED or
+        REDUCING; a mandate may still deny it, which is returned as ``OrderDenied``.
+
+        Parameters
+        ----------
+        symbol
+            Only this symbol; None flattens every open position.
+        reason
+            Why; recorded in the ledger.
+
+        Returns
+        -------
+        list of Order or OrderDenied
+            One outcome per position closed, in symbol order (empty when nothing was held).
+        """
+        if not reason.strip():
+            raise InvalidInput("flattening positions needs a reason")
+        action, subject = "positions.flatten", f"symbol:{symbol or '*'}"
+        ws = self.workspace
+        with self._guard(action, subject), ws.store.write() as s:
+            now = ws.clock.now()
+            who = self._authorize(s, now, Permission.POSITIONS_FLATTEN, action)
+            held = oms.positions(s)
+            if symbol is not None and symbol not in held:
+                raise InvalidInput(f"no open position in {symbol!r} to flatten")
+            closing = {sym: qty for sym, qty in sorted(held.items()) if symbol is None or sym == symbol}
+            self._record(s, ws, now, who.actor, action, subject, AuditOutcome.OK,
+                         {"symbol": symbol, "reason": reason, "positions": {k: str(v) for k, v in closing.items()}},
+                         "FlattenRequested")
+            results: list[Order | OrderDenied] = []
+            for sym, qty in closing.items():
+                request = OrderRequest(sym, Side.SELL if qty > 0 else Side.BUY, abs(qty), OrderType.MARKET)
+                done = self._submit(s, now, who, request)
+                self._record(s, ws, now, who.actor, "orders.submit", f"symbol:{sym}", done.outcome,
+                             {**done.payload, "reduce_only": True, "flatten": reason}, *done.events)
+                results.append(done.result)
+        return results
 
     def cancel_order(self, ref: int | str) -> Order:
         """Cancel an open order by id or client order id."""
@@ -126,6 +193,17 @@ class TradingMixin(VenuesMixin):
     def positions(self) -> dict[str, Decimal]:
         """Return the net position per symbol (the sum of signed fills)."""
         return self._read(Permission.EVENTS_READ, "positions.list", oms.positions)
+
+    def instruments(self) -> list[Instrument]:
+        """Return the instruments of the venue, by symbol."""
+        return self._read(Permission.EVENTS_READ, "market.instruments", lambda s: [
+            Instrument(r.symbol, r.tick_size, r.lot_size, r.min_quantity)
+            for r in s.exec(select(InstrumentRow).order_by(col(InstrumentRow.symbol)))])
+
+    def quotes(self) -> list[Mark]:
+        """Return the latest mark of every symbol with the time it was set, by symbol."""
+        return self._read(Permission.EVENTS_READ, "market.quotes", lambda s: [
+            Mark(r.symbol, r.price, utc(r.ts)) for r in s.exec(select(MarkRow).order_by(col(MarkRow.symbol)))])
 
     def marks(self) -> dict[str, Decimal]:
         """Return the latest mark price per symbol."""

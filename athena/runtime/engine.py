@@ -5,7 +5,8 @@ On the paper venue the feed is synthetic; when the workspace trades on an exchan
 start, and each tick its router sends, cancels and follows the exchange's orders.
 
 One :meth:`Engine.step` is one tick: new prices are written as marks (which fills resting paper
-orders) in one transaction with the heartbeat; strategies in paper trading get the tick, and at
+orders) in one transaction with the heartbeat, which carries the tick's latency (feed tick to marks
+matched) and its p50/p95/p99 over the last ``latency_window`` ticks; strategies in paper trading get the tick, and at
 each closed bar trade towards their target through Console as ``system:engine`` (a strategy that
 raises is halted, the engine goes on); every ``snapshot_every_s`` a snapshot of the portfolio is
 written and published (with the stress library's impact on the book) and the risk monitor checks
@@ -18,10 +19,13 @@ simulated clock instead.
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import threading
 import time
+from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -40,7 +44,7 @@ from athena.runtime.strategies import StrategyRunner
 from athena.store import EngineStatusRow, InstrumentRow, SnapshotRow, publish
 from athena.workspace import Workspace
 
-__all__ = ["ENGINE_ACTOR", "Engine", "EngineConfig"]
+__all__ = ["ENGINE_ACTOR", "Engine", "EngineConfig", "percentile"]
 
 ENGINE_ACTOR = "engine"
 _Q = Decimal("0.00000001")
@@ -54,12 +58,24 @@ class EngineConfig:
     snapshot_every_s: float = 1.0
     seed: int = 0
     min_bars: int = 50
+    latency_window: int = 240
 
     def __post_init__(self) -> None:
         if self.tick_s <= 0 or self.snapshot_every_s <= 0:
             raise ValueError(f"tick_s and snapshot_every_s must be > 0, were {self.tick_s}, {self.snapshot_every_s}")
         if self.min_bars < 1:
             raise ValueError(f"min_bars must be >= 1, was {self.min_bars}")
+        if self.latency_window < 1:
+            raise ValueError(f"latency_window must be >= 1, was {self.latency_window}")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """Return the ``q``-th percentile (0-100) of ``values`` by nearest rank; 0.0 when empty."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[min(rank, len(ordered)) - 1]
 
 
 def _stress_summary(view: PortfolioView) -> dict[str, object]:
@@ -95,6 +111,7 @@ class Engine:
         self._route_trouble = ""
         self._feed = self.feed or self._synthetic_feed()
         self._last_snapshot: float | None = None
+        self._latencies: deque[float] = deque(maxlen=self.config.latency_window)
         self._stop = threading.Event()
         self._runners: dict[str, StrategyRunner] = {}
         self.monitor = RiskMonitor(self.workspace)
@@ -138,8 +155,12 @@ class Engine:
                         for symbol, price in prices.items())
             status = s.get(EngineStatusRow, 1)
             if status is not None:
-                status.heartbeat_at, status.ticks = now, status.ticks + 1
-                status.last_latency_ms = (time.perf_counter() - started) * 1000
+                latency = (time.perf_counter() - started) * 1000
+                self._latencies.append(latency)
+                window = list(self._latencies)
+                status.heartbeat_at, status.ticks, status.last_latency_ms = now, status.ticks + 1, latency
+                status.latency_p50_ms, status.latency_p95_ms, status.latency_p99_ms = (
+                    percentile(window, q) for q in (50, 95, 99))
                 s.add(status)
             publish(s, ts=now, type="MarketTick", subject=f"feed:{self._feed_name}", audit_seq=None,
                     payload={"prices": {k: str(v) for k, v in prices.items()}, "fills": fills})

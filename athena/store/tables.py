@@ -254,6 +254,9 @@ class EngineStatusRow(SQLModel, table=True):
     heartbeat_at: datetime = Field(sa_column=_aware())
     ticks: int
     last_latency_ms: float
+    latency_p50_ms: float = 0.0
+    latency_p95_ms: float = 0.0
+    latency_p99_ms: float = 0.0
 
 
 class DeploymentRow(SQLModel, table=True):

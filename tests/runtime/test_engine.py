@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from decimal import Decimal
 
 import numpy as np
@@ -12,7 +13,7 @@ from athena.clock import SimulatedClock
 from athena.console import Console
 from athena.data.feed import SyntheticFeed
 from athena.model import Order, OrderStatus, Role
-from athena.runtime.engine import Engine, EngineConfig
+from athena.runtime.engine import Engine, EngineConfig, percentile
 from athena.testing import ADMIN_PASSWORD
 from athena.workspace import Workspace
 
@@ -79,6 +80,40 @@ def test_snapshots_when_nav_moves_track_peak_and_drawdown(desk: Console, clock: 
     assert stress["worst_pnl"] == min(stress["pnl"].values()) < 0
     assert set(stress["pnl"]) >= {"covid_crash_2020", "ftx_collapse_2022"}
     assert [e.type for e in desk.events_since(0) if e.type == "Snapshot"][-1] == "Snapshot"
+
+
+class SlowFeed(StepFeed):
+    """A StepFeed whose ticks at the given indexes take ``delay_s`` (a slow feed read)."""
+
+    def __init__(self, path: list[dict[str, Decimal]], slow: set[int], delay_s: float) -> None:
+        super().__init__(path)
+        self._slow, self._delay, self._n = slow, delay_s, 0
+
+    def tick(self, dt_s: float = 1.0) -> dict[str, Decimal]:
+        if self._n in self._slow:
+            time.sleep(self._delay)
+        self._n += 1
+        return super().tick(dt_s)
+
+
+def test_percentile_when_given_values_uses_nearest_rank() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert [percentile(values, q) for q in (50, 95, 99, 100)] == [50.0, 95.0, 99.0, 100.0]
+    assert percentile([], 99) == 0.0
+    assert percentile([7.0], 50) == 7.0
+
+
+def test_step_when_one_tick_is_slow_publishes_it_in_p99_not_p50(desk: Console, clock: SimulatedClock) -> None:
+    engine = Engine(desk.workspace, EngineConfig(latency_window=20),
+                    feed=SlowFeed(path(*["50000"] * 20), slow={7}, delay_s=0.08))
+    engine.start()
+    for _ in range(20):
+        clock.advance(1)
+        engine.step()
+    status = desk.engine_status()
+    assert status is not None
+    assert status.latency_p99_ms >= 80 > status.latency_p50_ms
+    assert status.latency_p50_ms <= status.latency_p95_ms <= status.latency_p99_ms
 
 
 def test_run_when_stopped_records_start_and_stop_in_the_ledger(desk: Console) -> None:

@@ -24,6 +24,7 @@ from athena.store.migrations import (
     m0006_mandates,
     m0007_jobs,
     m0008_alerts,
+    m0009_feed_stats,
 )
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
@@ -49,6 +50,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "mandates", m0006_mandates.upgrade),
     Migration(7, "jobs", m0007_jobs.upgrade),
     Migration(8, "alerts", m0008_alerts.upgrade),
+    Migration(9, "feed_stats", m0009_feed_stats.upgrade),
 )
 
 _meta = MetaData()

@@ -4,6 +4,8 @@ from athena.ui.state.alerts import AlertsState
 from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
 from athena.ui.state.command import CommandState
+from athena.ui.state.execution import ExecutionState
+from athena.ui.state.market import MarketState
 from athena.ui.state.risk import RiskState
 from athena.ui.state.shell import PAGES, ShellState
 from athena.ui.state.users import UsersState, qr_svg
@@ -13,6 +15,8 @@ __all__ = [
     "AlertsState",
     "AuditState",
     "CommandState",
+    "ExecutionState",
+    "MarketState",
     "PageState",
     "RiskState",
     "SessionState",

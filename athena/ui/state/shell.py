@@ -13,6 +13,8 @@ from athena.ui.state.alerts import AlertsState
 from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
 from athena.ui.state.command import CommandState
+from athena.ui.state.execution import ExecutionState
+from athena.ui.state.market import MarketState
 from athena.ui.state.risk import RiskState
 from athena.ui.state.users import UsersState
 from athena.workspace import Workspace
@@ -25,6 +27,8 @@ __all__ = ["PAGES", "PAGE_STATES", "ShellState"]
 PAGES: dict[str, Permission] = {
     "Command center": Permission.EVENTS_READ,
     "Risk": Permission.EVENTS_READ,
+    "Execution": Permission.EVENTS_READ,
+    "Market data": Permission.EVENTS_READ,
     "Audit log": Permission.AUDIT_READ,
     "Users": Permission.USERS_READ,
     "Alerts": Permission.EVENTS_READ,
@@ -34,6 +38,8 @@ PAGES: dict[str, Permission] = {
 PAGE_STATES: dict[str, type[PageState]] = {
     "Command center": CommandState,
     "Risk": RiskState,
+    "Execution": ExecutionState,
+    "Market data": MarketState,
     "Audit log": AuditState,
     "Users": UsersState,
     "Alerts": AlertsState,

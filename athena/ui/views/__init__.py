@@ -3,9 +3,12 @@
 from athena.ui.views.alerts import AlertsView
 from athena.ui.views.audit import AuditView
 from athena.ui.views.command import CommandView
+from athena.ui.views.execution import ExecutionView
 from athena.ui.views.login import LoginView
+from athena.ui.views.market import MarketView
 from athena.ui.views.risk import RiskView
 from athena.ui.views.shell import ControlPlane
 from athena.ui.views.users import UsersView
 
-__all__ = ["AlertsView", "AuditView", "CommandView", "ControlPlane", "LoginView", "RiskView", "UsersView"]
+__all__ = ["AlertsView", "AuditView", "CommandView", "ControlPlane", "ExecutionView", "LoginView", "MarketView",
+           "RiskView", "UsersView"]

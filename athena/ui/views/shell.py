@@ -20,7 +20,9 @@ from athena.ui.views.alerts import AlertsView
 from athena.ui.views.audit import AuditView
 from athena.ui.views.command import CommandView, state_color
 from athena.ui.views.common import on_press
+from athena.ui.views.execution import ExecutionView
 from athena.ui.views.login import LOGO, LoginView
+from athena.ui.views.market import MarketView
 from athena.ui.views.risk import RiskView
 from athena.ui.views.users import UsersView
 from athena.workspace import Workspace, connect
@@ -47,6 +49,8 @@ _NAV_CSS = f"""
 VIEWS: dict[str, Callable[[ShellState], Viewer]] = {
     "Command center": lambda shell: CommandView(state=shell.command, shell=shell),
     "Risk": lambda shell: RiskView(state=shell.risk),
+    "Execution": lambda shell: ExecutionView(state=shell.states["Execution"]),
+    "Market data": lambda shell: MarketView(state=shell.states["Market data"]),
     "Audit log": lambda shell: AuditView(state=shell.audit),
     "Users": lambda shell: UsersView(state=shell.users),
     "Alerts": lambda shell: AlertsView(state=shell.alerts),
