@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +23,7 @@ __all__ = [
     "metrics_table",
     "nav_figure",
     "parse_params",
+    "record_backtest",
     "stress_job",
     "walk_forward_job",
 ]
@@ -43,13 +45,22 @@ def parse_params(text: str) -> dict[str, object]:
     return out
 
 
-def _bars(data: str, periods: int, seed: int, symbols: str = "SYN", timeframe: str = "1h") -> Any:
+def _bars(data: str, periods: int, seed: int, symbols: str = "SYN", timeframe: str = "1h",
+          start: str = "2024-01-01", end: str = "") -> Any:
     from athena import data as market
+    from athena.data.bars import parse_timeframe
 
     if data:
         return market.load(data)
-    return market.synthetic(symbols=tuple(s.strip() for s in symbols.split(",")), periods=periods,
-                            timeframe=timeframe, seed=seed, start="2024-01-01")
+    if end:
+        span = pd.Timestamp(end) - pd.Timestamp(start)
+        periods = int(span / parse_timeframe(timeframe)) + 1
+        if periods < 2:
+            raise InvalidParameter(f"end must be at least two bars after start, was start={start} end={end}")
+    names = tuple(s.strip() for s in symbols.split(",") if s.strip())
+    if not names:
+        raise InvalidParameter(f"symbols must name at least one symbol, was {symbols!r}")
+    return market.synthetic(symbols=names, periods=periods, timeframe=timeframe, seed=seed, start=start)
 
 
 def metrics_table(metrics: Any, digits: int = 6) -> pd.Series:
@@ -60,14 +71,42 @@ def metrics_table(metrics: Any, digits: int = 6) -> pd.Series:
 
 
 def backtest_job(*, strategy: str, params: str, data: str, periods: int, seed: int, cash: float,
-                 commission: float, report: str = "") -> Any:
+                 commission: float, report: str = "", symbols: str = "SYN", timeframe: str = "1h",
+                 start: str = "2024-01-01", end: str = "") -> Any:
     """Run one backtest and return the result; write its HTML report to ``report`` when given."""
     from athena.backtest import run
 
-    result = run(strategy, _bars(data, periods, seed), params=parse_params(params), cash=cash, commission=commission)
+    bars = _bars(data, periods, seed, symbols, timeframe, start, end)
+    result = run(strategy, bars, params=parse_params(params), cash=cash, commission=commission)
     if report:
         result.report(report)
     return result
+
+
+def record_backtest(result: Any, *, name: str = "") -> str | None:
+    """Record a backtest in the run history when it runs as a job; return the run id (None otherwise).
+
+    The job's runner names the job in ``ATHENA_JOB_ID``; the run is recorded by the jobs system
+    actor under ``name`` (a strategy deployment) or the strategy's own name, with its metrics, and
+    its equity curve written to ``equity.csv`` in the job's output folder (the notebook's cwd).
+    """
+    from athena import connect
+    from athena.jobs.runner import JOBS_ACTOR
+
+    job_id = os.environ.get("ATHENA_JOB_ID", "")
+    if not job_id:
+        return None
+    console = connect().system(JOBS_ACTOR)
+    job = console.job(job_id)
+    equity = Path(job.output_notebook).parent / "equity.csv"
+    result.equity.rename("equity").to_csv(equity, index_label="time")
+    summary = result.to_dict()
+    run = console.record_run(kind="backtest", strategy=name or result.strategy, params=summary["params"],
+                             config_hash=result.config_hash, data_fingerprint=result.data_fingerprint,
+                             metrics=summary["metrics"],
+                             artefacts={"job": job_id, "equity": str(equity), "notebook": job.output_notebook,
+                                        "html": job.output_html, "ref": result.strategy})
+    return run.id
 
 
 def walk_forward_job(*, strategy: str, grid: str, data: str, periods: int, seed: int, train: str, test: str,

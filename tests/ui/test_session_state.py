@@ -22,7 +22,7 @@ def test_login_when_password_right_opens_console_and_audits(shell: ShellState, a
 
     assert shell.session.console is not None
     assert shell.session.password == ""
-    assert shell.pages() == ["Overview", "Audit log", "Users"]
+    assert shell.pages() == ["Overview", "Audit log", "Users", "Strategies", "Runs", "Jobs"]
     last = admin.audit(AuditFilter(action="auth.login", limit=1))[0]
     assert last.actor == "admin" and last.outcome is AuditOutcome.OK
 

@@ -62,7 +62,7 @@ def test_sign_in_when_admin_shows_every_page_and_header(plane: ControlPlane) -> 
     log_in(plane, "admin", ADMIN_PASSWORD)
 
     nav = widgets(plane, pn.widgets.RadioButtonGroup)[0]
-    assert list(nav.options) == ["Overview", "Audit log", "Users"]
+    assert list(nav.options) == ["Overview", "Audit log", "Users", "Strategies", "Runs", "Jobs"]
     header = plane._status_html(plane.state.status, plane.state.online)
     assert "admin" in header and "ADMIN" in header and "ONLINE" in header and "PAPER" in header
 
@@ -71,7 +71,7 @@ def test_sign_in_when_viewer_hides_users_page_and_admin_controls(plane: ControlP
     log_in(plane, "vera", VIEWER_PASSWORD)
 
     nav = widgets(plane, pn.widgets.RadioButtonGroup)[0]
-    assert list(nav.options) == ["Overview", "Audit log"]
+    assert list(nav.options) == ["Overview", "Audit log", "Strategies", "Runs", "Jobs"]
     with pytest.raises(ValueError):
         plane.state.page = "Users"
     names = {b.label for b in widgets(plane, pn.widgets.Button)}

@@ -11,6 +11,9 @@ from athena.auth import Permission
 from athena.errors import AthenaError
 from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
+from athena.ui.state.jobs import JobsState
+from athena.ui.state.runs import RunsState
+from athena.ui.state.strategies import StrategiesState
 from athena.ui.state.users import UsersState
 from athena.workspace import Workspace
 
@@ -23,12 +26,18 @@ PAGES: dict[str, Permission] = {
     "Overview": Permission.EVENTS_READ,
     "Audit log": Permission.AUDIT_READ,
     "Users": Permission.USERS_READ,
+    "Strategies": Permission.EVENTS_READ,
+    "Runs": Permission.EVENTS_READ,
+    "Jobs": Permission.EVENTS_READ,
 }
 
 #: Page title -> the state class behind it; pages without one show the shell's own status.
 PAGE_STATES: dict[str, type[PageState]] = {
     "Audit log": AuditState,
     "Users": UsersState,
+    "Strategies": StrategiesState,
+    "Runs": RunsState,
+    "Jobs": JobsState,
 }
 
 
@@ -58,6 +67,21 @@ class ShellState(param.Parameterized):
     def users(self) -> UsersState:
         """Return the Users page state."""
         return self._state("Users", UsersState)
+
+    @property
+    def strategies(self) -> StrategiesState:
+        """Return the Strategies page state."""
+        return self._state("Strategies", StrategiesState)
+
+    @property
+    def runs(self) -> RunsState:
+        """Return the Runs page state."""
+        return self._state("Runs", RunsState)
+
+    @property
+    def jobs(self) -> JobsState:
+        """Return the Jobs page state."""
+        return self._state("Jobs", JobsState)
 
     def _state(self, title: str, cls: type[S]) -> S:
         state = self.states[title]

@@ -18,8 +18,11 @@ from athena.ui.state import ShellState
 from athena.ui.theme import PALETTE, badge, card_styles
 from athena.ui.views.audit import AuditView
 from athena.ui.views.common import on_press
+from athena.ui.views.jobs import JobsView
 from athena.ui.views.login import LOGO, LoginView
 from athena.ui.views.overview import OverviewView
+from athena.ui.views.runs import RunsView
+from athena.ui.views.strategies import StrategiesView
 from athena.ui.views.users import UsersView
 from athena.workspace import Workspace, connect
 
@@ -46,6 +49,9 @@ VIEWS: dict[str, Callable[[ShellState], Viewer]] = {
     "Overview": lambda shell: OverviewView(state=shell),
     "Audit log": lambda shell: AuditView(state=shell.audit),
     "Users": lambda shell: UsersView(state=shell.users),
+    "Strategies": lambda shell: StrategiesView(state=shell.strategies),
+    "Runs": lambda shell: RunsView(state=shell.runs),
+    "Jobs": lambda shell: JobsView(state=shell.jobs),
 }
 
 
