@@ -18,12 +18,15 @@ from athena.ui.state.jobs import JobsState
 
 def page(shell: ShellState) -> JobsState:
     state = shell.jobs
-    state.refresh()
+    state.open()
     return state
 
 
-def test_refresh_when_logged_in_builds_form_from_parameters_cell(log_in: Callable[[Role], ShellState]) -> None:
-    state = page(log_in(Role.VIEWER))
+def test_open_when_logged_in_builds_form_from_parameters_cell(log_in: Callable[[Role], ShellState]) -> None:
+    shell = log_in(Role.VIEWER)
+    assert shell.jobs.specs == []
+    shell.page = "Jobs"
+    state = shell.jobs
 
     assert [s.name for s in state.specs] == ["backtest", "daily_report", "stress_test", "walk_forward"]
     assert state.job_name == "backtest"

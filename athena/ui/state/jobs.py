@@ -76,12 +76,16 @@ class JobsState(PageState):
         """Change one value in the form."""
         self.values = {**self.values, name: value}
 
+    def open(self) -> None:
+        """Read the catalog the first time the page opens (it parses every notebook), then reload."""
+        if not self.specs and self.session.console is not None:
+            self.load_catalog()
+        self.refresh()
+
     def refresh(self) -> None:
-        """Reload the catalog (first time) and the job runs."""
+        """Reload the job runs and the selected run's log."""
         if self.session.console is None:
             return
-        if not self.specs:
-            self.load_catalog()
         found = self.run(lambda: self.console.jobs(limit=self.limit))
         if found is not None and found != self.jobs:
             self.jobs = found

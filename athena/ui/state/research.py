@@ -38,7 +38,7 @@ def equity_frame(run: RunRecord | None) -> pd.DataFrame:
 def metrics_frame(run: RunRecord | None) -> pd.DataFrame:
     """Return the run's metrics as ``metric``/``value`` rows, headline metrics first."""
     if run is None:
-        return pd.DataFrame({"metric": [], "value": []})
+        return pd.DataFrame({"metric": pd.Series(dtype=object), "value": pd.Series(dtype=object)})
     names = [m for m in _HEADLINE if m in run.metrics] + sorted(m for m in run.metrics if m not in _HEADLINE)
     values = [run.metrics[m] for m in names]
     shown = [f"{v:,.4f}" if isinstance(v, float) else str(v) for v in values]

@@ -105,6 +105,13 @@ class ShellState(param.Parameterized):
             if title in self.states:
                 self.states[title].refresh()
 
+    @param.depends("page", watch=True)
+    def _on_page_change(self) -> None:
+        # A page only follows the ledger while open, so it may be stale when opened again.
+        page = self.states.get(self.page)
+        if page is not None and self.session.console is not None:
+            page.open()
+
     def read_status(self) -> None:
         """Read the workspace health shown in the header."""
         workspace = self.session.workspace

@@ -39,6 +39,7 @@ def equity_figure(frame: pd.DataFrame, title: str = "Equity") -> figure:
         axis.major_label_text_color = PALETTE["muted"]
         axis.axis_line_color = PALETTE["border"]
     fig.grid.grid_line_color = PALETTE["border"]
+    fig.outline_line_color = PALETTE["border"]
     return fig
 
 

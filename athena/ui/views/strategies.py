@@ -90,8 +90,8 @@ class StrategiesView(Viewer):
         self._progress = pn.indicators.Progress(value=0, max=100, bar_color="primary", sizing_mode="stretch_width",
                                                 height=14, visible=False)
         self._chart = pn.pane.Bokeh(equity_figure(s.equity), sizing_mode="stretch_width", visible=False)
-        self._metrics = table(s.metrics, height=280, placeholder="No metrics yet", selectable=False)
-        self._metrics.visible = False
+        self._metrics = table(s.metrics, height=280, placeholder="Metrics appear when the backtest succeeds",
+                              selectable=False)
         backtest_card = pn.Column(
             section("Backtest"), form, pn.pane.HTML(pn.bind(_job_html, s.param.job), sizing_mode="stretch_width"),
             self._progress, pn.Row(self._chart, pn.Column(self._metrics, width=320), sizing_mode="stretch_width"),
@@ -143,7 +143,6 @@ class StrategiesView(Viewer):
         self._chart.object = equity_figure(s.equity, f"Equity of {s.selected}" if has else "Equity")
         self._chart.visible = has
         self._metrics.value = s.metrics
-        self._metrics.visible = not s.metrics.empty
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout
