@@ -140,3 +140,45 @@ def test_serve_cli_when_sigterm_cancels_running_jobs_and_exits(admin: Console, h
     assert pid is not None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)
+
+
+@pytest.mark.parametrize(("flags", "expected"), [((), "succeeded"), (("--no-jobs",), "queued")],
+                         ids=["with-jobs", "no-jobs"])
+def test_up_when_started_runs_queued_jobs_unless_no_jobs(admin: Console, home: Path, slow_jobs: Path,
+                                                         monkeypatch: pytest.MonkeyPatch, flags: tuple[str, ...],
+                                                         expected: str) -> None:
+    from click.testing import CliRunner
+
+    from athena.cli import cli
+    from athena.runtime import supervisor
+
+    seen: list[str] = []
+
+    def dashboards(**kwargs: object) -> int:
+        """Stand in for the served dashboards: queue a job and watch it while "serving"."""
+        job = admin.start_job("slow", {"seconds": "1"})
+        deadline = time.monotonic() + (60 if not flags else 4)
+        while admin.job(job.id).status != "succeeded" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        seen.append(admin.job(job.id).status)
+        return 0
+
+    monkeypatch.setattr(supervisor, "run_up", dashboards)
+    result = CliRunner().invoke(cli, ["--home", str(home), "up", "--no-engine", *flags])
+
+    assert result.exit_code == 0, result.output
+    assert seen == [expected]
+    assert ("jobs started" in result.output) is (not flags)
+
+
+def test_claim_when_not_a_runner_is_refused_and_job_stays_queued(admin: Console, slow_jobs: Path) -> None:
+    from athena.errors import PermissionDenied
+    from athena.model import Role
+
+    admin.add_user("quinn", Role.QUANT, "Quant-Passw0rd-1")
+    quant = admin.workspace.login("quinn", "Quant-Passw0rd-1")
+    job = quant.start_job("slow")
+
+    with pytest.raises(PermissionDenied, match="may not jobs.claim"):
+        quant.claim_job(job.id)
+    assert admin.job(job.id).status == "queued"
