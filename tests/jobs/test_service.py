@@ -182,3 +182,34 @@ def test_claim_when_not_a_runner_is_refused_and_job_stays_queued(admin: Console,
     with pytest.raises(PermissionDenied, match="may not jobs.claim"):
         quant.claim_job(job.id)
     assert admin.job(job.id).status == "queued"
+
+
+def test_claim_when_two_runners_race_on_each_backend_every_job_is_taken_once(
+    workspace: Workspace, db_url: str, slow_jobs: Path
+) -> None:
+    admin = workspace.login("admin", ADMIN_PASSWORD)
+    jobs = [admin.start_job("slow") for _ in range(8)]
+    opened = [connect(workspace.settings.home, db_url) for _ in range(2)]
+    runners = [ws.system("jobs") for ws in opened]
+    start = threading.Barrier(2)
+    won: list[str] = []
+
+    def claim_all(runner: Console) -> None:
+        start.wait()
+        for job in jobs:
+            try:
+                won.append(runner.claim_job(job.id).id)
+            except InvalidInput:
+                continue
+
+    threads = [threading.Thread(target=claim_all, args=(r,)) for r in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    for ws in opened:
+        ws.close()
+    assert sorted(won) == sorted(j.id for j in jobs)
+    assert {j.status for j in admin.jobs()} == {"claimed"}
+    claims = admin.audit(AuditFilter(action="jobs.claim", limit=None))
+    assert len(claims) == len(jobs)
