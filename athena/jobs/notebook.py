@@ -24,6 +24,7 @@ __all__ = [
     "nav_figure",
     "parse_params",
     "record_backtest",
+    "save_stress",
     "stress_job",
     "walk_forward_job",
 ]
@@ -120,15 +121,36 @@ def walk_forward_job(*, strategy: str, grid: str, data: str, periods: int, seed:
                         commission=commission, progress=False)
 
 
-def stress_job(*, scenarios: str, positions: str, prices: str, cash: float) -> pd.DataFrame:
-    """Stress a book (``"BTC/USDT:1.5,ETH/USDT:-10"``, with ``prices`` alike) with library scenarios."""
-    from athena import stress
+def stress_job(*, scenarios: str, positions: str, prices: str, cash: float, strategy: str = "") -> pd.DataFrame:
+    """Stress a book (``"BTC/USDT:1.5,ETH/USDT:-10"``, with ``prices`` alike) with library scenarios.
 
-    held = {k: float(str(v)) for k, v in parse_params(positions).items()}
-    marks = {k: float(str(v)) for k, v in parse_params(prices).items()}
+    With ``strategy`` (a deployment name) the book is that strategy's live book, read through Console,
+    and ``positions``, ``prices`` and ``cash`` are not used.
+    """
+    from athena import connect, stress
+
     names = [s.strip() for s in scenarios.split(",") if s.strip()] or list(stress.scenarios().index)
-    table = stress.run(names, stress.Portfolio(held, marks, cash=cash))
-    return table.drop(columns=["impact"])
+    if strategy:
+        book = stress.Portfolio.from_console(connect().system(REPORTS_ACTOR, Role.VIEWER), strategy=strategy)
+    else:
+        held = {k: float(str(v)) for k, v in parse_params(positions).items()}
+        marks = {k: float(str(v)) for k, v in parse_params(prices).items()}
+        book = stress.Portfolio(held, marks, cash=cash)
+    return stress.run(names, book).drop(columns=["impact"])
+
+
+def save_stress(table: pd.DataFrame) -> Path | None:
+    """Write the stress table to ``stress.csv`` beside the job's output notebook when run as a job."""
+    from athena import connect
+    from athena.jobs.runner import JOBS_ACTOR
+
+    job_id = os.environ.get("ATHENA_JOB_ID", "")
+    if not job_id:
+        return None
+    job = connect().system(JOBS_ACTOR, Role.VIEWER).job(job_id)
+    path = Path(job.output_notebook).parent / "stress.csv"
+    table.to_csv(path, index_label="scenario")
+    return path
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,20 @@ def test_backtest_when_quant_runs_it_queues_job_then_shows_progress_equity_and_m
     assert state.run_record is not None and state.run_record.strategy == "trend"
     assert len(state.equity) == 300 and state.equity["equity"].iloc[0] == 50_000.0
     assert "total_return" in list(state.metrics["metric"]) and state.level == "success"
+
+
+@pytest.mark.slow
+def test_select_when_a_stress_job_ran_on_the_strategy_shows_its_scenarios(
+    log_in: Callable[[Role], ShellState], admin: Console, trend: str
+) -> None:
+    other = admin.start_job("stress_test", {"scenarios": "covid_crash_2020"})
+    job = admin.start_job("stress_test", {"scenarios": "covid_crash_2020,ftx_collapse_2022", "strategy": trend})
+    assert run(admin, other).status == "succeeded"
+    final = run(admin, job)
+    assert final.status == "succeeded", final.error
+
+    state = page(log_in(Role.VIEWER), trend)
+
+    assert list(state.stress["scenario"]) == ["covid_crash_2020", "ftx_collapse_2022"]
+    state.select("")
+    assert state.stress.empty

@@ -13,9 +13,12 @@ from athena.console._jobs import FINAL
 from athena.jobs.catalog import Param
 from athena.model import RunRecord
 
-__all__ = ["FINAL", "JOB_COLUMNS", "default_value", "equity_frame", "job_row", "metrics_frame", "tail"]
+__all__ = ["FINAL", "JOB_COLUMNS", "STRESS_COLUMNS", "default_value", "equity_frame", "job_row", "metrics_frame",
+           "stress_frame", "tail"]
 
 JOB_COLUMNS = ["id", "name", "status", "progress", "requested_by", "created"]
+
+STRESS_COLUMNS = ["scenario", "pnl", "return_pct", "drawdown", "nav_after"]
 
 #: The metrics shown first in a run report, in this order; the rest follow by name.
 _HEADLINE = ("total_return", "cagr", "sharpe", "sortino", "max_drawdown", "volatility", "trades", "win_rate",
@@ -43,6 +46,21 @@ def metrics_frame(run: RunRecord | None) -> pd.DataFrame:
     values = [run.metrics[m] for m in names]
     shown = [f"{v:,.4f}" if isinstance(v, float) else str(v) for v in values]
     return pd.DataFrame({"metric": names, "value": shown})
+
+
+def stress_frame(job: JobRecord | None) -> pd.DataFrame:
+    """Return the stress table a finished ``stress_test`` job saved (``stress.csv``), empty when none."""
+    empty = pd.DataFrame({c: pd.Series(dtype=object) for c in STRESS_COLUMNS})
+    path = Path(job.output_notebook).parent / "stress.csv" if job is not None else None
+    if path is None or not path.is_file():
+        return empty
+    frame = pd.read_csv(path)
+    if not set(STRESS_COLUMNS) <= set(frame.columns):
+        return empty
+    shown = frame[STRESS_COLUMNS].copy()
+    for column in STRESS_COLUMNS[1:]:
+        shown[column] = shown[column].map(lambda v: f"{v:,.2f}")
+    return shown
 
 
 def job_row(job: JobRecord) -> dict[str, Any]:

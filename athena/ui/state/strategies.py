@@ -11,7 +11,7 @@ from athena.auth import Permission
 from athena.console import Deployment, JobRecord
 from athena.model import RunRecord
 from athena.ui.state.base import PageState
-from athena.ui.state.research import FINAL, equity_frame, metrics_frame
+from athena.ui.state.research import FINAL, equity_frame, metrics_frame, stress_frame
 
 __all__ = ["REGISTRY_COLUMNS", "StrategiesState"]
 
@@ -66,6 +66,8 @@ class StrategiesState(PageState):
                                      doc="The recorded run of the finished backtest job.")
     equity = param.DataFrame(default=equity_frame(None), doc="Equity curve of the finished backtest.")
     metrics = param.DataFrame(default=metrics_frame(None), doc="Metrics of the finished backtest.")
+    stress = param.DataFrame(default=stress_frame(None), doc=(
+        "Scenario results of the latest succeeded stress_test job run on the selected strategy's book."))
 
     @property
     def deployment(self) -> Deployment | None:
@@ -107,12 +109,19 @@ class StrategiesState(PageState):
         self.selected = name
         chosen = self.deployment
         if chosen is None:
-            self.param.update(param_types={}, param_values={}, history=[])
+            self.param.update(param_types={}, param_values={}, history=[], stress=stress_frame(None))
             return
         self.param.update(param_types=parameter_types(chosen.ref), param_values=dict(chosen.params),
                           symbols=",".join(chosen.symbols), timeframe=chosen.timeframe,
                           capital=float(chosen.capital))
         self._load_history()
+        self._load_stress()
+
+    def _load_stress(self) -> None:
+        jobs = self.run(lambda: self.console.jobs(limit=500)) or []
+        latest = next((j for j in jobs if j.name == "stress_test" and j.status == "succeeded"
+                       and j.params.get("strategy") == self.selected), None)
+        self.stress = stress_frame(latest)
 
     def _load_history(self) -> None:
         found = self.run(lambda: self.console.strategy_param_history(self.selected))

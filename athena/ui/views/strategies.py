@@ -92,9 +92,13 @@ class StrategiesView(Viewer):
         self._chart = pn.pane.Bokeh(equity_figure(s.equity), sizing_mode="stretch_width", visible=False)
         self._metrics = table(s.metrics, height=280, placeholder="Metrics appear when the backtest succeeds",
                               selectable=False)
+        self._stress = table(s.stress, height=200, selectable=False,
+                             placeholder="No stress_test job has run on this strategy's book yet (see Jobs)",
+                             titles={"return_pct": "Return %", "nav_after": "NAV after"})
         backtest_card = pn.Column(
             section("Backtest"), form, pn.pane.HTML(pn.bind(_job_html, s.param.job), sizing_mode="stretch_width"),
             self._progress, pn.Row(self._chart, pn.Column(self._metrics, width=320), sizing_mode="stretch_width"),
+            section("Stress (latest stress_test job on this strategy's book)"), self._stress,
             styles=card_styles(padding="8px"), sizing_mode="stretch_width",
         )
         self._layout = pn.Column(
@@ -105,6 +109,7 @@ class StrategiesView(Viewer):
         s.param.watch(self._on_editor, ["selected", "param_types"])
         s.param.watch(self._on_job, "job")
         s.param.watch(self._on_result, ["equity", "metrics"])
+        s.param.watch(self._on_stress, "stress")
         self._on_editor()
 
     def _on_deployments(self, *events: param.parameterized.Event) -> None:
@@ -143,6 +148,9 @@ class StrategiesView(Viewer):
         self._chart.object = equity_figure(s.equity, f"Equity of {s.selected}" if has else "Equity")
         self._chart.visible = has
         self._metrics.value = s.metrics
+
+    def _on_stress(self, event: param.parameterized.Event) -> None:
+        self._stress.value = self.state.stress
 
     def __panel__(self) -> pn.viewable.Viewable:
         return self._layout
