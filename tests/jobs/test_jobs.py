@@ -128,3 +128,16 @@ def test_run_when_machine_is_full_keeps_the_job_queued(admin: Console, slow_jobs
     for thread in threads:
         thread.join(60)
     assert results == {first.id: "cancelled", second.id: "succeeded"}
+
+
+def test_backtest_job_when_end_given_sizes_synthetic_data_from_start_to_end() -> None:
+    from athena.jobs.notebook import backtest_job
+
+    result = backtest_job(strategy="sma_cross", params="fast:5,slow:20", data="", periods=10, seed=1, cash=50_000.0,
+                          commission=0.0, symbols="BTC/USDT", timeframe="1h", start="2024-01-01", end="2024-01-05")
+
+    assert result.metrics.to_dict()["bars"] == 97
+    assert result.equity.iloc[0] == 50_000.0
+    with pytest.raises(InvalidParameter, match="end must be at least two bars after start"):
+        backtest_job(strategy="sma_cross", params="", data="", periods=10, seed=1, cash=1.0, commission=0.0,
+                     start="2024-01-01", end="2024-01-01")

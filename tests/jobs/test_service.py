@@ -213,3 +213,15 @@ def test_claim_when_two_runners_race_on_each_backend_every_job_is_taken_once(
     assert {j.status for j in admin.jobs()} == {"claimed"}
     claims = admin.audit(AuditFilter(action="jobs.claim", limit=None))
     assert len(claims) == len(jobs)
+
+
+def test_run_in_foreground_when_a_service_also_serves_runs_the_job_once(admin: Console, home: Path,
+                                                                        slow_jobs: Path) -> None:
+    from athena.jobs import run
+
+    seen: list[float] = []
+    with serving(connect(home), poll_s=0.05):
+        job = admin.start_job("slow", {"seconds": "1"})
+        done = run(admin, job, on_progress=seen.append)
+    assert done.status == "succeeded" and seen[-1] == 1.0
+    assert [a for _, a in actions(admin, job)].count("jobs.running") == 1
