@@ -2,7 +2,11 @@
 
 from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
+from athena.ui.state.jobs import JobsState
+from athena.ui.state.runs import RunsState
 from athena.ui.state.shell import PAGES, ShellState
+from athena.ui.state.strategies import StrategiesState
 from athena.ui.state.users import UsersState, qr_svg
 
-__all__ = ["PAGES", "AuditState", "PageState", "SessionState", "ShellState", "UsersState", "qr_svg"]
+__all__ = ["PAGES", "AuditState", "JobsState", "PageState", "RunsState", "SessionState", "ShellState",
+           "StrategiesState", "UsersState", "qr_svg"]

@@ -1,9 +1,13 @@
 """Panel views over the state classes: one ``Viewer`` per page, and the shell around them."""
 
 from athena.ui.views.audit import AuditView
+from athena.ui.views.jobs import JobsView
 from athena.ui.views.login import LoginView
 from athena.ui.views.overview import OverviewView
+from athena.ui.views.runs import RunsView
 from athena.ui.views.shell import ControlPlane
+from athena.ui.views.strategies import StrategiesView
 from athena.ui.views.users import UsersView
 
-__all__ = ["AuditView", "ControlPlane", "LoginView", "OverviewView", "UsersView"]
+__all__ = ["AuditView", "ControlPlane", "JobsView", "LoginView", "OverviewView", "RunsView", "StrategiesView",
+           "UsersView"]
