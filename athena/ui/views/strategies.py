@@ -52,7 +52,7 @@ class StrategiesView(Viewer):
     def __init__(self, **params: Any) -> None:
         super().__init__(**params)
         s = self.state
-        self._registry = table(s.frame(), height=220, placeholder="No strategy is registered",
+        self._registry = table(s.frame(), height=150, placeholder="No strategy is registered",
                                titles={"trading": "Trading state", "version": "Params v"})
         self._registry.param.watch(self._on_select, "selection")
         self._editor = pn.FlexBox(sizing_mode="stretch_width")
