@@ -98,3 +98,25 @@ def jobs_open(ctx: Context, job_id: str) -> None:
     job = ctx.console().job(job_id)
     ctx.emit({"notebook": job.output_notebook, "html": job.output_html},
              lambda: pairs({"notebook": job.output_notebook, "html": job.output_html}))
+
+
+@jobs.command("serve")
+@click.option("--max", "slots", type=click.IntRange(1), default=None,
+              help="Jobs at once (default ATHENA_JOBS_MAX, else 2).")
+@click.option("--poll", "poll_s", default=0.5, show_default=True, type=click.FloatRange(0.05),
+              help="Seconds between looks at the queue.")
+@pass_ctx
+def jobs_serve(ctx: Context, slots: int | None, poll_s: float) -> None:
+    """Run every queued job (from dashboards, notebooks or the CLI) until SIGTERM or Ctrl-C."""
+    import signal
+
+    from athena.jobs.service import JobsService
+
+    service = JobsService(ctx.workspace(), slots=slots, poll_s=poll_s, log=lambda line: click.echo(line))
+
+    def stop(signum: int, frame: object) -> None:
+        service.stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    service.serve()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from athena.audit import canonical_json
@@ -78,6 +79,22 @@ class JobsMixin(ConsoleCore):
                         ["JobQueued"])
 
         return self._write(Permission.JOBS_RUN, "jobs.start", f"job:{name}", work)  # type: ignore[no-any-return]
+
+    def claim_job(self, job_id: str) -> JobRecord:
+        """Take a queued job for this runner so no other runner starts it (runner system actors only; audited).
+
+        The queued -> claimed change is one conditional update, so of two runners claiming the same
+        job exactly one succeeds; the other gets :class:`InvalidInput` and nothing is written.
+        """
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            taken = s.execute(update(JobRow).where(col(JobRow.id) == job_id, col(JobRow.status) == "queued")
+                              .values(status="claimed"))
+            row = s.get(JobRow, job_id, populate_existing=True)
+            if row is None or taken.rowcount != 1:  # type: ignore[attr-defined]
+                raise InvalidInput(f"no job {job_id!r}" if row is None else f"job {job_id} is {row.status}, not queued")
+            return Done(_record(row), {"job_id": job_id, "job": row.name, "runner": who.actor}, ["JobClaimed"])
+
+        return self._write(Permission.ENGINE_RUN, "jobs.claim", f"job:{job_id}", work)  # type: ignore[no-any-return]
 
     def record_job_state(self, job_id: str, status: str, *, pid: int | None = None,
                          error: dict[str, Any] | None = None) -> JobRecord:

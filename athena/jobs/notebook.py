@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -22,6 +23,8 @@ __all__ = [
     "metrics_table",
     "nav_figure",
     "parse_params",
+    "record_backtest",
+    "save_stress",
     "stress_job",
     "walk_forward_job",
 ]
@@ -43,13 +46,22 @@ def parse_params(text: str) -> dict[str, object]:
     return out
 
 
-def _bars(data: str, periods: int, seed: int, symbols: str = "SYN", timeframe: str = "1h") -> Any:
+def _bars(data: str, periods: int, seed: int, symbols: str = "SYN", timeframe: str = "1h",
+          start: str = "2024-01-01", end: str = "") -> Any:
     from athena import data as market
+    from athena.data.bars import parse_timeframe
 
     if data:
         return market.load(data)
-    return market.synthetic(symbols=tuple(s.strip() for s in symbols.split(",")), periods=periods,
-                            timeframe=timeframe, seed=seed, start="2024-01-01")
+    if end:
+        span = pd.Timestamp(end) - pd.Timestamp(start)
+        periods = int(span / parse_timeframe(timeframe)) + 1
+        if periods < 2:
+            raise InvalidParameter(f"end must be at least two bars after start, was start={start} end={end}")
+    names = tuple(s.strip() for s in symbols.split(",") if s.strip())
+    if not names:
+        raise InvalidParameter(f"symbols must name at least one symbol, was {symbols!r}")
+    return market.synthetic(symbols=names, periods=periods, timeframe=timeframe, seed=seed, start=start)
 
 
 def metrics_table(metrics: Any, digits: int = 6) -> pd.Series:
@@ -60,14 +72,42 @@ def metrics_table(metrics: Any, digits: int = 6) -> pd.Series:
 
 
 def backtest_job(*, strategy: str, params: str, data: str, periods: int, seed: int, cash: float,
-                 commission: float, report: str = "") -> Any:
+                 commission: float, report: str = "", symbols: str = "SYN", timeframe: str = "1h",
+                 start: str = "2024-01-01", end: str = "") -> Any:
     """Run one backtest and return the result; write its HTML report to ``report`` when given."""
     from athena.backtest import run
 
-    result = run(strategy, _bars(data, periods, seed), params=parse_params(params), cash=cash, commission=commission)
+    bars = _bars(data, periods, seed, symbols, timeframe, start, end)
+    result = run(strategy, bars, params=parse_params(params), cash=cash, commission=commission)
     if report:
         result.report(report)
     return result
+
+
+def record_backtest(result: Any, *, name: str = "") -> str | None:
+    """Record a backtest in the run history when it runs as a job; return the run id (None otherwise).
+
+    The job's runner names the job in ``ATHENA_JOB_ID``; the run is recorded by the jobs system
+    actor under ``name`` (a strategy deployment) or the strategy's own name, with its metrics, and
+    its equity curve written to ``equity.csv`` in the job's output folder (the notebook's cwd).
+    """
+    from athena import connect
+    from athena.jobs.runner import JOBS_ACTOR
+
+    job_id = os.environ.get("ATHENA_JOB_ID", "")
+    if not job_id:
+        return None
+    console = connect().system(JOBS_ACTOR)
+    job = console.job(job_id)
+    equity = Path(job.output_notebook).parent / "equity.csv"
+    result.equity.rename("equity").to_csv(equity, index_label="time")
+    summary = result.to_dict()
+    run = console.record_run(kind="backtest", strategy=name or result.strategy, params=summary["params"],
+                             config_hash=result.config_hash, data_fingerprint=result.data_fingerprint,
+                             metrics=summary["metrics"],
+                             artefacts={"job": job_id, "equity": str(equity), "notebook": job.output_notebook,
+                                        "html": job.output_html, "ref": result.strategy})
+    return run.id
 
 
 def walk_forward_job(*, strategy: str, grid: str, data: str, periods: int, seed: int, train: str, test: str,
@@ -81,15 +121,36 @@ def walk_forward_job(*, strategy: str, grid: str, data: str, periods: int, seed:
                         commission=commission, progress=False)
 
 
-def stress_job(*, scenarios: str, positions: str, prices: str, cash: float) -> pd.DataFrame:
-    """Stress a book (``"BTC/USDT:1.5,ETH/USDT:-10"``, with ``prices`` alike) with library scenarios."""
-    from athena import stress
+def stress_job(*, scenarios: str, positions: str, prices: str, cash: float, strategy: str = "") -> pd.DataFrame:
+    """Stress a book (``"BTC/USDT:1.5,ETH/USDT:-10"``, with ``prices`` alike) with library scenarios.
 
-    held = {k: float(str(v)) for k, v in parse_params(positions).items()}
-    marks = {k: float(str(v)) for k, v in parse_params(prices).items()}
+    With ``strategy`` (a deployment name) the book is that strategy's live book, read through Console,
+    and ``positions``, ``prices`` and ``cash`` are not used.
+    """
+    from athena import connect, stress
+
     names = [s.strip() for s in scenarios.split(",") if s.strip()] or list(stress.scenarios().index)
-    table = stress.run(names, stress.Portfolio(held, marks, cash=cash))
-    return table.drop(columns=["impact"])
+    if strategy:
+        book = stress.Portfolio.from_console(connect().system(REPORTS_ACTOR, Role.VIEWER), strategy=strategy)
+    else:
+        held = {k: float(str(v)) for k, v in parse_params(positions).items()}
+        marks = {k: float(str(v)) for k, v in parse_params(prices).items()}
+        book = stress.Portfolio(held, marks, cash=cash)
+    return stress.run(names, book).drop(columns=["impact"])
+
+
+def save_stress(table: pd.DataFrame) -> Path | None:
+    """Write the stress table to ``stress.csv`` beside the job's output notebook when run as a job."""
+    from athena import connect
+    from athena.jobs.runner import JOBS_ACTOR
+
+    job_id = os.environ.get("ATHENA_JOB_ID", "")
+    if not job_id:
+        return None
+    job = connect().system(JOBS_ACTOR, Role.VIEWER).job(job_id)
+    path = Path(job.output_notebook).parent / "stress.csv"
+    table.to_csv(path, index_label="scenario")
+    return path
 
 
 @dataclass(frozen=True)

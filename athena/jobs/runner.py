@@ -19,12 +19,15 @@ from pathlib import Path
 
 from athena.console import Console, JobRecord
 from athena.console._jobs import FINAL
-from athena.errors import InvalidConfig
+from athena.errors import InvalidConfig, InvalidInput
 from athena.store import JobRow
 
-__all__ = ["JOBS_ACTOR", "max_concurrent", "notebook_progress", "run"]
+__all__ = ["ACTIVE", "JOBS_ACTOR", "max_concurrent", "notebook_progress", "run"]
 
 JOBS_ACTOR = "jobs"
+
+#: Statuses of a job some runner owns and has not finished.
+ACTIVE = ("claimed", "running")
 
 
 def max_concurrent() -> int:
@@ -41,7 +44,7 @@ def _wait_for_slot(console: Console, job: JobRecord, poll_s: float) -> bool:
     while True:
         if console.job(job.id).status != "queued":
             return False
-        if sum(j.status == "running" for j in console.jobs(limit=1000)) < limit:
+        if sum(j.status in ACTIVE for j in console.jobs(limit=1000)) < limit:
             return True
         time.sleep(poll_s)
 
@@ -56,16 +59,38 @@ def notebook_progress(path: Path) -> float:
     return done / len(cells) if cells else 0.0
 
 
+def _follow(console: Console, job: JobRecord, on_progress: Callable[[float], None] | None,
+            poll_s: float) -> JobRecord:
+    """Wait for a job another runner owns to finish, reporting its progress."""
+    current = console.job(job.id)
+    while current.status not in FINAL:
+        if on_progress:
+            on_progress(current.progress)
+        time.sleep(poll_s)
+        current = console.job(job.id)
+    if on_progress and current.status == "succeeded":
+        on_progress(1.0)
+    return current
+
+
 def run(console: Console, job: JobRecord, *, on_progress: Callable[[float], None] | None = None,
-        poll_s: float = 0.2) -> JobRecord:
+        poll_s: float = 0.2, claimed: bool = False) -> JobRecord:
     """Execute ``job`` to a final state and return it (succeeded, failed, cancelled or timed_out).
 
-    The job stays queued while :func:`max_concurrent` jobs are running.
+    Unless ``claimed`` (the caller already took it with ``claim_job``), the job stays queued while
+    :func:`max_concurrent` jobs are active, and is then claimed; when another runner (such as
+    ``athena jobs serve``) claimed it first, this follows that run to its end instead.
     """
-    if not _wait_for_slot(console, job, poll_s):
-        return console.job(job.id)
     ws = console.workspace
-    env = {**os.environ, "ATHENA_HOME": str(ws.settings.home), "ATHENA_DB_URL": ws.settings.db_url}
+    if not claimed:
+        if not _wait_for_slot(console, job, poll_s):
+            return _follow(console, job, on_progress, poll_s)
+        try:
+            ws.system(JOBS_ACTOR).claim_job(job.id)
+        except InvalidInput:
+            return _follow(console, job, on_progress, poll_s)
+    env = {**os.environ, "ATHENA_HOME": str(ws.settings.home), "ATHENA_DB_URL": ws.settings.db_url,
+           "ATHENA_JOB_ID": job.id}
     with open(job.log_path, "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "athena.jobs.worker", job.id], env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
@@ -89,6 +114,11 @@ def run(console: Console, job: JobRecord, *, on_progress: Callable[[float], None
                     s.add(row)
             if on_progress:
                 on_progress(progress)
+        if console.job(job.id).status == "cancelled":
+            # Cancelled before the worker recorded its pid, so Console could not stop it: stop it here.
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            break
         time.sleep(poll_s)
     final = console.job(job.id)
     if final.status not in FINAL:

@@ -63,7 +63,8 @@ def test_run_when_notebook_succeeds_records_outputs_progress_and_audit(admin: Co
     assert Path(final.output_notebook).exists() and "<html" in Path(final.output_html).read_text()[:500].lower()
     assert notebook_progress(Path(final.output_notebook)) == 1.0
     actions = [(e.actor, e.action) for e in admin.audit(AuditFilter(subject="job:", newest_first=False))]
-    assert actions == [("admin", "jobs.start"), ("system:jobs", "jobs.running"), ("system:jobs", "jobs.succeeded")]
+    assert actions == [("admin", "jobs.start"), ("system:jobs", "jobs.claim"), ("system:jobs", "jobs.running"),
+                       ("system:jobs", "jobs.succeeded")]
 
 
 def test_run_when_a_cell_raises_fails_with_cell_and_raises_alert(admin: Console) -> None:
@@ -75,23 +76,6 @@ def test_run_when_a_cell_raises_fails_with_cell_and_raises_alert(admin: Console)
     alert = admin.audit(AuditFilter(action="alerts.raise", limit=1))[0]
     assert alert.payload["severity"] == "critical" and "failed in cell 3" in alert.payload["message"]
     assert Path(final.output_html).exists()
-
-
-@pytest.fixture
-def slow_jobs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the allowlist at a directory holding one notebook that sleeps."""
-    import nbformat
-
-    folder = tmp_path / "jobs"
-    folder.mkdir()
-    book = nbformat.v4.new_notebook()
-    params = nbformat.v4.new_code_cell("seconds: int = 60  # how long to sleep")
-    params.metadata["tags"] = ["parameters"]
-    book.cells = [params, nbformat.v4.new_code_cell("import time\ntime.sleep(seconds)")]
-    book.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(book, folder / "slow.ipynb")
-    monkeypatch.setenv("ATHENA_JOBS_DIR", str(folder))
-    return folder
 
 
 def wait_running(console: Console, job_id: str) -> None:
@@ -144,3 +128,16 @@ def test_run_when_machine_is_full_keeps_the_job_queued(admin: Console, slow_jobs
     for thread in threads:
         thread.join(60)
     assert results == {first.id: "cancelled", second.id: "succeeded"}
+
+
+def test_backtest_job_when_end_given_sizes_synthetic_data_from_start_to_end() -> None:
+    from athena.jobs.notebook import backtest_job
+
+    result = backtest_job(strategy="sma_cross", params="fast:5,slow:20", data="", periods=10, seed=1, cash=50_000.0,
+                          commission=0.0, symbols="BTC/USDT", timeframe="1h", start="2024-01-01", end="2024-01-05")
+
+    assert result.metrics.to_dict()["bars"] == 97
+    assert result.equity.iloc[0] == 50_000.0
+    with pytest.raises(InvalidParameter, match="end must be at least two bars after start"):
+        backtest_job(strategy="sma_cross", params="", data="", periods=10, seed=1, cash=1.0, commission=0.0,
+                     start="2024-01-01", end="2024-01-01")

@@ -122,11 +122,26 @@ def engine(home: Path, tick_s: float = 0.25) -> Iterator[subprocess.Popen[bytes]
 
 
 @contextmanager
+def jobs_service(home: Path, poll_s: float = 0.2) -> Iterator[subprocess.Popen[bytes]]:
+    """Run ``athena jobs serve`` on the workspace (as ``athena up`` does) until the block ends, then SIGTERM it."""
+    env = {**os.environ, "ATHENA_HOME": str(home)}
+    with (home / "jobs-test.log").open("ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "athena", "jobs", "serve", "--poll", str(poll_s)], env=env,
+                                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                start_new_session=True)
+    try:
+        yield proc
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+
+
+@contextmanager
 def serve(home: Path, server: str = "voila", port: int | None = None,
           env: dict[str, str] | None = None) -> Iterator[Served]:
     """Run ``athena up`` (through :func:`athena.runtime.run_up`) until the block ends, then SIGTERM it.
 
-    Combine with :func:`engine` for the live loop ``athena up`` starts beside the dashboards.
+    Combine with :func:`engine` and :func:`jobs_service` for what ``athena up`` starts beside the dashboards.
     """
     port = port or free_port()
     code = ("import sys; from pathlib import Path; from athena.runtime import run_up; "
@@ -250,6 +265,7 @@ class Ui:
     shoot = staticmethod(shoot)
     serve = staticmethod(serve)
     engine = staticmethod(engine)
+    jobs_service = staticmethod(jobs_service)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,9 @@ def test_login_when_password_right_opens_console_and_audits(shell: ShellState, a
 
     assert shell.session.console is not None
     assert shell.session.password == ""
-    assert shell.pages() == ["Command center", "Risk", "Execution", "Market data", "Audit log", "Users", "Alerts"]
+    assert shell.pages() == [
+        "Command center", "Execution", "Market data", "Risk", "Strategies", "Runs", "Jobs", "Alerts",
+        "Audit log", "Users"]
     last = admin.audit(AuditFilter(action="auth.login", limit=1))[0]
     assert last.actor == "admin" and last.outcome is AuditOutcome.OK
 

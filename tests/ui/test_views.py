@@ -62,7 +62,9 @@ def test_sign_in_when_admin_shows_every_page_and_header(plane: ControlPlane) -> 
     log_in(plane, "admin", ADMIN_PASSWORD)
 
     nav = widgets(plane, pn.widgets.RadioButtonGroup)[0]
-    assert list(nav.options) == ["Command center", "Risk", "Execution", "Market data", "Audit log", "Users", "Alerts"]
+    assert list(nav.options) == [
+        "Command center", "Execution", "Market data", "Risk", "Strategies", "Runs", "Jobs", "Alerts",
+        "Audit log", "Users"]
     header = plane._status_html(plane.state.status, plane.state.online)
     assert "admin" in header and "ADMIN" in header and "ONLINE" in header and "PAPER" in header
 
@@ -71,7 +73,9 @@ def test_sign_in_when_viewer_hides_users_page_and_admin_controls(plane: ControlP
     log_in(plane, "vera", VIEWER_PASSWORD)
 
     nav = widgets(plane, pn.widgets.RadioButtonGroup)[0]
-    assert list(nav.options) == ["Command center", "Risk", "Execution", "Market data", "Audit log", "Alerts"]
+    assert list(nav.options) == [
+        "Command center", "Execution", "Market data", "Risk", "Strategies", "Runs", "Jobs", "Alerts",
+        "Audit log"]
     with pytest.raises(ValueError):
         plane.state.page = "Users"
     names = {b.label for b in widgets(plane, pn.widgets.Button)}

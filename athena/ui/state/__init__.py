@@ -5,9 +5,12 @@ from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
 from athena.ui.state.command import CommandState
 from athena.ui.state.execution import ExecutionState
+from athena.ui.state.jobs import JobsState
 from athena.ui.state.market import MarketState
 from athena.ui.state.risk import RiskState
+from athena.ui.state.runs import RunsState
 from athena.ui.state.shell import PAGES, ShellState
+from athena.ui.state.strategies import StrategiesState
 from athena.ui.state.users import UsersState, qr_svg
 
 __all__ = [
@@ -16,11 +19,14 @@ __all__ = [
     "AuditState",
     "CommandState",
     "ExecutionState",
+    "JobsState",
     "MarketState",
     "PageState",
     "RiskState",
+    "RunsState",
     "SessionState",
     "ShellState",
+    "StrategiesState",
     "UsersState",
     "qr_svg",
 ]

@@ -130,6 +130,10 @@ class PageState(param.Parameterized):
     def refresh(self) -> None:
         """Reload what the page shows; pages override it."""
 
+    def open(self) -> None:
+        """Get the page ready when the operator opens it; by default reload it."""
+        self.refresh()
+
     def poll(self) -> int:
         """Run one live update while the page is open; return how many new items it found."""
         self.refresh()

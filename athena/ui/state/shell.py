@@ -14,8 +14,11 @@ from athena.ui.state.audit import AuditState
 from athena.ui.state.base import PageState, SessionState
 from athena.ui.state.command import CommandState
 from athena.ui.state.execution import ExecutionState
+from athena.ui.state.jobs import JobsState
 from athena.ui.state.market import MarketState
 from athena.ui.state.risk import RiskState
+from athena.ui.state.runs import RunsState
+from athena.ui.state.strategies import StrategiesState
 from athena.ui.state.users import UsersState
 from athena.workspace import Workspace
 
@@ -26,12 +29,15 @@ __all__ = ["PAGES", "PAGE_STATES", "ShellState"]
 #: Page title -> permission needed to see it in the navigation, in navigation order.
 PAGES: dict[str, Permission] = {
     "Command center": Permission.EVENTS_READ,
-    "Risk": Permission.EVENTS_READ,
     "Execution": Permission.EVENTS_READ,
     "Market data": Permission.EVENTS_READ,
+    "Risk": Permission.EVENTS_READ,
+    "Strategies": Permission.EVENTS_READ,
+    "Runs": Permission.EVENTS_READ,
+    "Jobs": Permission.EVENTS_READ,
+    "Alerts": Permission.EVENTS_READ,
     "Audit log": Permission.AUDIT_READ,
     "Users": Permission.USERS_READ,
-    "Alerts": Permission.EVENTS_READ,
 }
 
 #: Page title -> the state class behind it.
@@ -43,6 +49,9 @@ PAGE_STATES: dict[str, type[PageState]] = {
     "Audit log": AuditState,
     "Users": UsersState,
     "Alerts": AlertsState,
+    "Strategies": StrategiesState,
+    "Runs": RunsState,
+    "Jobs": JobsState,
 }
 
 
@@ -89,6 +98,21 @@ class ShellState(param.Parameterized):
         """Return the Alerts page state."""
         return self._state("Alerts", AlertsState)
 
+    @property
+    def strategies(self) -> StrategiesState:
+        """Return the Strategies page state."""
+        return self._state("Strategies", StrategiesState)
+
+    @property
+    def runs(self) -> RunsState:
+        """Return the Runs page state."""
+        return self._state("Runs", RunsState)
+
+    @property
+    def jobs(self) -> JobsState:
+        """Return the Jobs page state."""
+        return self._state("Jobs", JobsState)
+
     def _state(self, title: str, cls: type[S]) -> S:
         state = self.states[title]
         assert isinstance(state, cls)
@@ -110,6 +134,13 @@ class ShellState(param.Parameterized):
         for title in allowed:
             if title in self.states:
                 self.states[title].refresh()
+
+    @param.depends("page", watch=True)
+    def _on_page_change(self) -> None:
+        # A page only follows the ledger while open, so it may be stale when opened again.
+        page = self.states.get(self.page)
+        if page is not None and self.session.console is not None:
+            page.open()
 
     def read_status(self) -> None:
         """Read the workspace health shown in the header."""

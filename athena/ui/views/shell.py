@@ -21,9 +21,12 @@ from athena.ui.views.audit import AuditView
 from athena.ui.views.command import CommandView, state_color
 from athena.ui.views.common import on_press
 from athena.ui.views.execution import ExecutionView
+from athena.ui.views.jobs import JobsView
 from athena.ui.views.login import LOGO, LoginView
 from athena.ui.views.market import MarketView
 from athena.ui.views.risk import RiskView
+from athena.ui.views.runs import RunsView
+from athena.ui.views.strategies import StrategiesView
 from athena.ui.views.users import UsersView
 from athena.workspace import Workspace, connect
 
@@ -54,6 +57,9 @@ VIEWS: dict[str, Callable[[ShellState], Viewer]] = {
     "Audit log": lambda shell: AuditView(state=shell.audit),
     "Users": lambda shell: UsersView(state=shell.users),
     "Alerts": lambda shell: AlertsView(state=shell.alerts),
+    "Strategies": lambda shell: StrategiesView(state=shell.strategies),
+    "Runs": lambda shell: RunsView(state=shell.runs),
+    "Jobs": lambda shell: JobsView(state=shell.jobs),
 }
 
 

@@ -1,0 +1,96 @@
+"""The Jobs page: allowlisted notebooks with forms from their parameters cells, job runs, logs, outputs."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+import panel as pn
+import param
+from panel.viewable import Viewer
+from param.parameters import NoNone
+
+from athena.ui.state.jobs import JobsState
+from athena.ui.theme import MONO, PALETTE, card_styles, notice_html
+from athena.ui.views.common import on_press
+from athena.ui.views.research import param_input, section, table
+
+__all__ = ["JobsView"]
+
+
+def _log_html(log: str) -> str:
+    text = log or "No output yet."
+    return (f'<pre style="margin:0;padding:10px;background:{PALETTE["background"]};border:1px solid '
+            f'{PALETTE["border"]};border-radius:6px;font-family:{MONO};font-size:12px;color:{PALETTE["text"]};'
+            f'white-space:pre-wrap;word-break:break-all;max-height:260px;overflow-y:auto">{escape(text)}</pre>')
+
+
+class JobsView(Viewer):
+    """The job form on top, the job runs with progress below, and the selected run's log and outputs."""
+
+    state = param.ClassSelector(allow_None=NoNone, class_=JobsState, doc="What the page shows and does.")
+
+    def __init__(self, **params: Any) -> None:
+        super().__init__(**params)
+        s = self.state
+        self._form = pn.FlexBox(flex_wrap="wrap", align_items="flex-end", sizing_mode="stretch_width")
+        run = on_press(pn.widgets.Button(label="Run", color="primary", width=110, margin=(22, 10, 5, 10),
+                                         disabled=not s.can_run), s.start)
+        head = pn.Row(
+            pn.widgets.Select.from_param(s.param.job_name, description=None, label="Job", width=200),
+            pn.widgets.IntInput.from_param(s.param.timeout_s, description=None, label="Timeout (s)", width=120),
+            run,
+        )
+        self._table = table(s.frame(), height=300, placeholder="No job has run yet",
+                            titles={"requested_by": "By", "created": "Created (UTC)"})
+        self._table.param.watch(self._on_select, "selection")
+        self._cancel = on_press(pn.widgets.Button(label="Cancel", color="danger", width=110, disabled=True), s.cancel)
+        self._notebook = pn.widgets.FileDownload(label="Executed notebook", color="default", width=180,
+                                                 visible=False, embed=False)
+        self._html = pn.widgets.FileDownload(label="HTML report", color="default", width=150, visible=False,
+                                             embed=False)
+        detail = pn.Column(
+            pn.Row(self._cancel, self._notebook, self._html), section("Log tail"),
+            pn.pane.HTML(pn.bind(_log_html, s.param.log_tail), sizing_mode="stretch_width"),
+            styles=card_styles(padding="8px"), sizing_mode="stretch_width",
+        )
+        self._layout = pn.Column(
+            pn.Column(head, section("Parameters"), self._form, styles=card_styles(padding="8px"),
+                      sizing_mode="stretch_width"),
+            pn.pane.HTML(pn.bind(notice_html, s.param.message, s.param.level), sizing_mode="stretch_width"),
+            self._table, detail, sizing_mode="stretch_width",
+        )
+        s.param.watch(self._on_form, ["job_name", "specs"])
+        s.param.watch(self._on_jobs, ["jobs", "selected_id"])
+        self._on_form()
+
+    def _on_form(self, *events: param.parameterized.Event) -> None:
+        s = self.state
+        self._form.objects = [param_input(p.name, p.type, s.values.get(p.name), s.set_value, p.help)
+                              for p in s.form]
+
+    def _on_jobs(self, *events: param.parameterized.Event) -> None:
+        s = self.state
+        self._table.value = s.frame()
+        ids = [j.id for j in s.jobs]
+        wanted = [ids.index(s.selected_id)] if s.selected_id in ids else []
+        if self._table.selection != wanted:
+            self._table.selection = wanted
+        chosen = s.selected
+        self._cancel.disabled = not s.can_run or chosen is None or chosen.status not in ("queued", "claimed",
+                                                                                         "running")
+        for widget, kind in ((self._notebook, "notebook"), (self._html, "html")):
+            path = s.output(kind)
+            widget.visible = path is not None
+            if path is not None and widget.file != str(path):
+                widget.param.update(file=str(path), filename=path.name)
+
+    def _on_select(self, event: param.parameterized.Event) -> None:
+        rows = event.new
+        jobs = self.state.jobs
+        chosen = jobs[rows[0]].id if rows and len(jobs) > rows[0] else ""
+        if chosen != self.state.selected_id:
+            self.state.select(chosen)
+
+    def __panel__(self) -> pn.viewable.Viewable:
+        return self._layout
