@@ -167,12 +167,14 @@ def test_refresh_when_strategy_traded_shows_its_lifecycle_state_and_pnl(
     assert row["pnl"] == pytest.approx(float(Decimal("0.1") * 51000 - fill - fill * Decimal("0.001")))
 
 
-def test_recent_alerts_when_raised_lists_newest_first(
+def test_recent_alerts_when_raised_lists_unresolved_newest_first(
     sqlite_workspace: Workspace, log_in: Callable[[Role], ShellState]
 ) -> None:
     monitor = sqlite_workspace.system("risk-monitor")
     monitor.raise_alert("warning", "mandate:global", "drawdown above warn")
     monitor.raise_alert("critical", "mandate:global", "drawdown breached")
+    done = monitor.raise_alert("info", "feed:BTC/USDT", "prices resumed")
+    monitor.resolve_alert(done.id, "seen")
     state = log_in(Role.VIEWER).command
 
     state.refresh()

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import param
 
-from athena.audit import AuditFilter
+from athena.alerts import AlertStatus
 from athena.console import Snapshot
 from athena.ui.state.base import PageState, show
 from athena.ui.state.figures import DayOpen, drawdown, sharpe
@@ -22,7 +22,7 @@ HISTORY = 3600
 STALE_S = 5.0
 EXPOSURE_COLUMNS = ["symbol", "quantity", "mark", "net", "gross"]
 STRATEGY_COLUMNS = ["name", "lifecycle", "trading_state", "symbols", "capital", "pnl"]
-ALERT_COLUMNS = ["time", "severity", "source", "message"]
+ALERT_COLUMNS = ["time", "severity", "source", "status", "owner", "message"]
 
 
 class CommandState(PageState):
@@ -46,7 +46,7 @@ class CommandState(PageState):
         "Net and gross exposure per symbol at the latest marks."))
     strategies = param.DataFrame(default=pd.DataFrame(columns=STRATEGY_COLUMNS), doc=(
         "Deployed strategies with lifecycle, trading state and PnL."))
-    alerts = param.DataFrame(default=pd.DataFrame(columns=ALERT_COLUMNS), doc="The newest alerts.")
+    alerts = param.DataFrame(default=pd.DataFrame(columns=ALERT_COLUMNS), doc="The newest alerts not yet resolved.")
 
     def __init__(self, session: Any, **params: Any) -> None:
         super().__init__(session, **params)
@@ -128,10 +128,11 @@ class CommandState(PageState):
         show(self, strategies=pd.DataFrame(rows, columns=STRATEGY_COLUMNS))
 
     def recent_alerts(self, limit: int = 10) -> pd.DataFrame:
-        """Return the newest ``alerts.raise`` ledger entries as a table (to become open alerts)."""
-        entries = self.run(lambda: self.console.audit(AuditFilter(action="alerts.raise", limit=limit))) or []
-        rows = [{"time": e.ts.strftime("%Y-%m-%d %H:%M:%S"), "severity": str(e.payload.get("severity", "")),
-                 "source": e.subject, "message": str(e.payload.get("message", ""))} for e in entries]
+        """Return the newest alerts not yet resolved (open or acknowledged) as a table."""
+        found = self.run(lambda: self.console.alerts(limit=200)) or []
+        rows = [{"time": a.ts.strftime("%Y-%m-%d %H:%M:%S"), "severity": a.severity.value, "source": a.source,
+                 "status": a.status.value, "owner": a.owner or "", "message": a.message}
+                for a in found if a.status is not AlertStatus.RESOLVED][:limit]
         return pd.DataFrame(rows, columns=ALERT_COLUMNS)
 
     def chart_data(self) -> dict[str, list[Any]]:
