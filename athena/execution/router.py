@@ -71,13 +71,17 @@ def venue_ids(client_order_id: str) -> dict[str, str]:
 
 
 def apply_ack(s: Session, row: OrderRow, ack: VenueAck, now: datetime) -> int:
-    """Bring ``row`` up to the venue's view of it; return how many fills were recorded (0 or 1)."""
+    """Bring ``row`` up to the venue's view of it; return how many fills were recorded (0 or 1).
+
+    New fills are recorded only when the venue reports their price (an average, executions, or the
+    limit price of a limit order); otherwise they wait for a later answer.
+    """
     if row.status == OrderStatus.SUBMITTED.value and ack.status is not OrderStatus.REJECTED:
         transition(s, row, OrderStatus.OPEN, now, f"acknowledged by {row.venue}")
     made = 0
     delta = ack.filled_quantity - row.filled_quantity
-    if delta > 0 and OrderStatus(row.status).is_open:
-        average = ack.average_price or ack.price or Decimal(0)
+    average = _average(ack)
+    if delta > 0 and OrderStatus(row.status).is_open and average is not None:
         price = (average * ack.filled_quantity - (row.average_price or Decimal(0)) * row.filled_quantity) / delta
         recorded = s.exec(select(FillRow).where(FillRow.order_id == row.id)).all()
         fees_so_far = sum((fill.fee for fill in recorded), Decimal(0))
@@ -88,6 +92,19 @@ def apply_ack(s: Session, row: OrderRow, ack: VenueAck, now: datetime) -> int:
     if final and OrderStatus(row.status).is_open:
         transition(s, row, ack.status, now, f"{ack.status.value} at {row.venue}")
     return made
+
+
+def _average(ack: VenueAck) -> Decimal | None:
+    """Return the average fill price the venue reports, from its executions if it gave no average.
+
+    None means the venue did not say: the fill is recorded on a later answer, never at a made-up price.
+    """
+    if ack.average_price:
+        return ack.average_price
+    executed = sum((f.quantity for f in ack.fills), Decimal(0))
+    if executed > 0:
+        return sum((f.price * f.quantity for f in ack.fills), Decimal(0)) / executed
+    return ack.price if ack.type == "limit" and ack.price else None
 
 
 def quote_fees(ack: VenueAck) -> Decimal:

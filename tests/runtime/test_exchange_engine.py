@@ -7,6 +7,7 @@ router; on start the engine reconciles the OMS with the exchange and records eve
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -17,8 +18,10 @@ from athena.clock import SimulatedClock
 from athena.console import Console
 from athena.errors import InvalidConfig, InvalidInput
 from athena.execution import transition
+from athena.execution.ccxt_venue import VenueAck, VenueFill
+from athena.execution.router import apply_ack
 from athena.execution.venue_credentials import Credentials
-from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, TradingMode
+from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, Side, TradingMode
 from athena.runtime.engine import Engine
 from athena.runtime.exchange import ExchangeLink
 from athena.store import InstrumentRow, OrderRow
@@ -253,3 +256,23 @@ def test_venue_when_trading_mode_live_leaves_the_testnet(workspace: Workspace, d
     assert admin.venue_config().sandbox is False
     link = engine_on(workspace).exchange
     assert link is not None and not link.venue.exchange.isSandboxModeEnabled
+
+
+def test_apply_ack_when_venue_gives_no_fill_price_waits_instead_of_filling_at_zero(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    _, trader = desk
+    engine_on(workspace).start()
+    trader.submit_order("BTC/USDT", "buy", "0.01", client_order_id="m-1")
+    blind = VenueAck("42", "m-1", "BTC/USDT", Side.BUY, "market", OrderStatus.FILLED, Decimal("0.01"), None,
+                     Decimal("0.01"), None)
+    with workspace.store.write() as s:
+        row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "m-1")).one()
+        assert apply_ack(s, row, blind, clock.now()) == 0
+    assert order(trader, "m-1").status is OrderStatus.OPEN and trader.fills() == []
+    priced = replace(blind, fills=(VenueFill("7", Decimal("30010"), Decimal("0.01"), Decimal("0.3001"), "USDT"),))
+    with workspace.store.write() as s:
+        row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "m-1")).one()
+        assert apply_ack(s, row, priced, clock.now()) == 1
+    fill = trader.fills()[0]
+    assert (fill.price, fill.fee) == (Decimal("30010"), Decimal("0.3001"))
