@@ -277,3 +277,23 @@ def test_poll_when_nothing_changed_leaves_tables_untouched(
 
     assert redrawn == []
     assert len(state.mandates) == 1 and state.trading_state == "HALTED"
+
+
+def test_run_scenario_when_it_crashes_frees_the_page_and_says_so(
+    book: list[int], log_in: Callable[[Role], ShellState], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    state = log_in(Role.VIEWER).risk
+    state.refresh()
+
+    def broken(name: str, portfolio: stress.Portfolio) -> stress.Impact:
+        raise RuntimeError("bug in a scenario")
+
+    monkeypatch.setattr(stress_state, "_impact", broken)
+    state.run_scenario()
+    with pytest.raises(RuntimeError, match="bug in a scenario"):
+        state.stress.wait()
+    assert not state.stress.busy and "internal error" in state.stress.outcome
+    state.run_scenario()
+    assert state.stress.busy, "a crashed run must not block the next one"
+    with pytest.raises(RuntimeError):
+        state.stress.wait()

@@ -97,6 +97,9 @@ class StressRunner(param.Parameterized):
         except (AthenaError, ValueError) as exc:
             self.param.update(busy=False, outcome=f"Scenario failed: {exc}")
             return True
+        except Exception:
+            self.param.update(busy=False, outcome="Scenario failed with an internal error; see the kernel log.")
+            raise
         table = result.positions.reset_index()[IMPACT_COLUMNS]
         self.param.update(
             busy=False, impact=table,
