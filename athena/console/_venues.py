@@ -11,6 +11,7 @@ the OMS lacks, settles what the venue finished while nobody watched, and lists e
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -35,6 +36,7 @@ __all__ = ["VENUES", "VenueConfig", "VenuesMixin"]
 
 VENUES = (PAPER_VENUE, *SUPPORTED_EXCHANGES)
 _KEY = "venue"
+_SYMBOL = re.compile(r"[A-Z0-9]{1,20}/[A-Z0-9]{1,20}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +108,9 @@ class VenuesMixin(ApprovalsMixin):
             raise InvalidInput(f"venue must be one of {', '.join(VENUES)}, was {name!r}")
         url = _checked_url(api_url)
         clean = tuple(dict.fromkeys(sym.strip().upper() for sym in symbols if sym.strip()))
+        odd = [sym for sym in clean if not _SYMBOL.fullmatch(sym)]
+        if odd:
+            raise InvalidInput(f"symbols are BASE/QUOTE like BTC/USDT, was {', '.join(odd)}")
         if name != PAPER_VENUE:
             if not clean:
                 raise InvalidInput(f"trading on {name} needs the symbols to trade, e.g. BTC/USDT")

@@ -80,6 +80,8 @@ def test_venue_when_input_bad_says_why_and_changes_nothing(workspace: Workspace)
         admin.set_venue("kraken", symbols=["BTC/USDT"])
     with pytest.raises(InvalidInput, match="needs the symbols"):
         admin.set_venue("binance", credentials=Credentials("k", "s"))
+    with pytest.raises(InvalidInput, match="symbols are BASE/QUOTE like BTC/USDT, was BTCUSDT"):
+        admin.set_venue("binance", symbols=["BTCUSDT", "ETH/USDT"], credentials=Credentials("k", "s"))
     with pytest.raises(InvalidInput, match="api_url must be"):
         admin.set_venue("binance", symbols=["BTC/USDT"], credentials=Credentials("k", "s"), api_url="ftp://x/y")
     with pytest.raises(InvalidConfig, match="binance"):
