@@ -17,6 +17,7 @@ from athena.clock import SimulatedClock
 from athena.console import Console
 from athena.model import Role
 from athena.testing import ADMIN_PASSWORD, new_workspace
+from athena.testing.cli import CLI_PASSWORD, Run, cli_runner
 from athena.testing.postgres import create_schema, drop_schema, postgres_unavailable
 from athena.workspace import Workspace
 
@@ -87,3 +88,17 @@ def login_as(admin: Console) -> Callable[[Role], Console]:
         return made[role]
 
     return make
+
+
+@pytest.fixture
+def athena(tmp_path: Path) -> Run:
+    """Return a runner of the ``athena`` command on a fresh (not yet initialised) workspace."""
+    return cli_runner(tmp_path / "ws")
+
+
+@pytest.fixture
+def admin_cli(athena: Run) -> Run:
+    """Return the ``athena`` runner on an initialised workspace, logged in as its first ADMIN."""
+    athena("init", "--admin-password-stdin", stdin=CLI_PASSWORD + "\n")
+    athena("login", "admin", "--password-stdin", stdin=CLI_PASSWORD + "\n")
+    return athena

@@ -5,47 +5,21 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sqlite3
-import subprocess
-import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pyotp
-import pytest
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
-PW = "Cli-Passw0rd-42"
+from athena.testing.cli import CLI_PASSWORD, Run
+
+PW = CLI_PASSWORD
 OPS_PW = "Second-Passw0rd-8"
 
 
 def next_code(secret: str) -> str:
     """Return the code of the next 30 s step: the current one was spent confirming enrolment."""
     return pyotp.TOTP(secret).at(time.time() + 30)
-
-
-@pytest.fixture
-def athena(tmp_path: Path) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATHENA_")}
-    env["ATHENA_HOME"] = str(tmp_path / "ws")
-
-    def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-m", "athena", *args], input=stdin, capture_output=True,
-                              text=True, env=env, timeout=60)
-        if ok:
-            assert proc.returncode == 0, proc.stderr
-        return proc
-
-    return run
-
-
-@pytest.fixture
-def admin_cli(athena: Run) -> Run:
-    athena("init", "--admin-password-stdin", stdin=PW + "\n")
-    athena("login", "admin", "--password-stdin", stdin=PW + "\n")
-    return athena
 
 
 def test_init_when_run_twice_prints_password_once(athena: Run, tmp_path: Path) -> None:

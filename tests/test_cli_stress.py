@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -15,26 +11,16 @@ from athena import data
 from athena.execution import PaperVenue
 from athena.risk.returns import returns_of
 from athena.risk.var import value_at_risk
+from athena.testing.cli import CLI_PASSWORD, Run, cli_runner
 from athena.workspace import connect
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
-PW = "Cli-Passw0rd-42"
+PW = CLI_PASSWORD
 # Importing the module attaches its commands, whether or not athena.cli registers it yet.
 
 
 @pytest.fixture
 def athena(tmp_path: Path) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATHENA_")}
-    env["ATHENA_HOME"] = str(tmp_path / "ws")
-
-    def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-m", "athena", *args], input=stdin, capture_output=True, text=True,
-                              env=env, timeout=60, cwd=tmp_path)
-        if ok:
-            assert proc.returncode == 0, proc.stderr
-        return proc
-
-    return run
+    return cli_runner(tmp_path / "ws", cwd=tmp_path)
 
 
 @pytest.fixture

@@ -3,33 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-Run = Callable[..., subprocess.CompletedProcess[str]]
-PW = "Cli-Passw0rd-42"
-
-
-@pytest.fixture
-def admin_cli(tmp_path: Path) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATHENA_")}
-    env["ATHENA_HOME"] = str(tmp_path / "ws")
-
-    def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-m", "athena", *args], input=stdin, capture_output=True,
-                              text=True, env=env, timeout=60)
-        if ok:
-            assert proc.returncode == 0, proc.stderr
-        return proc
-
-    run("init", "--admin-password-stdin", stdin=PW + "\n")
-    run("login", "admin", "--password-stdin", stdin=PW + "\n")
-    return run
+from athena.testing.cli import Run
 
 
 def test_venues_set_when_exchange_given_key_shows_testnet_keeps_secret_off_disk_refuses_bad_input(

@@ -3,32 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-Run = Callable[..., subprocess.CompletedProcess[str]]
-PW = "Cli-Passw0rd-42"
+from athena.testing.cli import CLI_PASSWORD, Run
+
+PW = CLI_PASSWORD
 RISK_PW = "Risk-Passw0rd-42"
-
-
-@pytest.fixture
-def athena(tmp_path: Path) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ATHENA_")}
-    env["ATHENA_HOME"] = str(tmp_path / "ws")
-
-    def run(*args: str, stdin: str | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-m", "athena", *args], input=stdin, capture_output=True,
-                              text=True, env=env, timeout=60)
-        if ok:
-            assert proc.returncode == 0, proc.stderr
-        return proc
-
-    return run
 
 
 @pytest.fixture
