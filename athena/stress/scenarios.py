@@ -9,6 +9,7 @@ A scenario's YAML (the library file and user files share it)::
         description: What happened.
         source: Where the numbers come from.
         window: {start: 2020-02-19, end: 2020-03-23}
+        measure: close                    # close (close to close) | trough (lowest low in the window)
         shocks:                           # simple returns, >= -1
           default: -0.10                  # any symbol not matched below
           asset_classes: {equity: -0.30, crypto: -0.40}
@@ -62,7 +63,8 @@ _CRYPTO = frozenset({"BTC", "XBT", "ETH", "SOL", "BNB", "XRP", "ADA", "DOGE", "D
 _QUOTES = tuple(sorted(_STABLE, key=len, reverse=True))
 _SPLIT = re.compile(r"[/\-_:]")
 _FIELDS = ("name", "title", "kind", "description", "source", "window", "shocks", "volatility_multiplier",
-           "correlation", "liquidity", "gap_through_stops", "outage_minutes")
+           "correlation", "liquidity", "gap_through_stops", "outage_minutes", "measure")
+_MEASURES = ("close", "trough")
 
 
 class UnknownScenario(InvalidInput):
@@ -129,6 +131,10 @@ class Scenario:
         ``historical``, ``synthetic`` or ``user``.
     start, end : datetime.date or None
         The historical window the shocks were measured over.
+    measure : str
+        How the shocks were measured over the window, and how :func:`from_history` re-measures them:
+        ``close`` (last close of the window over the close of its start day) or ``trough`` (lowest low
+        inside the window over the close of its start day, for intraday crashes).
     symbol_shocks : mapping of str to float
         Simple return per symbol; keys are matched ignoring case and ``/ - _ :`` separators, and a
         coin's shock applies to its pairs against USD and stablecoins.
@@ -155,6 +161,7 @@ class Scenario:
     source: str = ""
     start: date | None = None
     end: date | None = None
+    measure: str = "close"
     symbol_shocks: Mapping[str, float] = field(default_factory=dict)
     class_shocks: Mapping[str, float] = field(default_factory=dict)
     default_shock: float | None = None
@@ -231,6 +238,7 @@ class Scenario:
             out["source"] = self.source
         if self.start is not None and self.end is not None:
             out["window"] = {"start": self.start.isoformat(), "end": self.end.isoformat()}
+            out["measure"] = self.measure
         shocks: dict[str, Any] = {}
         if self.default_shock is not None:
             shocks["default"] = self.default_shock
@@ -256,6 +264,8 @@ def _check(s: Scenario) -> None:
         raise InvalidScenario(f"scenario name must be lower_snake_case (a-z, 0-9, _), was {s.name!r}")
     if s.kind not in _KINDS:
         fail(f"kind must be one of {', '.join(_KINDS)}, was {s.kind!r}")
+    if s.measure not in _MEASURES:
+        fail(f"measure must be one of {', '.join(_MEASURES)}, was {s.measure!r}")
     shocks = [(f"shocks.symbols.{k}", v) for k, v in s.symbol_shocks.items()]
     shocks += [(f"shocks.asset_classes.{k}", v) for k, v in s.class_shocks.items()]
     if s.default_shock is not None:
@@ -362,6 +372,7 @@ def parse(data: Mapping[str, Any], origin: str = "<scenario>") -> Scenario:
             kind=r.text(fields.get("kind", "user"), "kind"),
             description=r.text(fields.get("description", ""), "description").strip(),
             source=r.text(fields.get("source", ""), "source").strip(), start=start, end=end,
+            measure=r.text(fields.get("measure", "close"), "measure"),
             symbol_shocks=symbols, class_shocks=classes, default_shock=default,
             volatility_multiplier=r.number(fields.get("volatility_multiplier", 1.0), "volatility_multiplier"),
             correlation=None if correlation is None else r.number(correlation, "correlation"),
@@ -465,8 +476,10 @@ def get(name: str, extra: Sequence[Scenario] = ()) -> Scenario:
 def from_history(scenario: Scenario, bars: Bars) -> Scenario:
     """Return ``scenario`` with symbol shocks measured from ``bars`` over its window, where they cover it.
 
-    The shock of a symbol is its last close on or before the window's end over its last close on or
-    before the window's start, minus one (close to close, like the library's numbers).
+    The shock of a symbol is measured against its last close on or before the window's start: for a
+    ``close`` scenario, its last close on or before the window's end; for a ``trough`` scenario, the
+    lowest low after the start day up to the end of the window's last day (the library measures
+    intraday crashes that way). Minus one, as a simple return.
 
     Parameters
     ----------
@@ -493,5 +506,12 @@ def from_history(scenario: Scenario, bars: Bars) -> Scenario:
     for symbol in bars.symbols:
         close = bars[symbol]["close"]
         if close.index[0] < start and close.index[-1] >= end - pd.Timedelta(days=1):
-            measured[symbol] = float(close[close.index < end].iloc[-1] / close[close.index < start].iloc[-1] - 1.0)
+            base = close[close.index < start].iloc[-1]
+            if scenario.measure == "trough":
+                low = bars[symbol]["low"]
+                level = low[(low.index >= start) & (low.index < end)].min()
+            else:
+                level = close[close.index < end].iloc[-1]
+            if not pd.isna(level):
+                measured[symbol] = float(level / base - 1.0)
     return scenario.with_shocks(measured) if measured else scenario

@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from athena import stress
@@ -123,6 +124,35 @@ def test_from_history_when_bars_cover_window_measures_close_to_close() -> None:
     measured = stress.from_history(stress.get("covid_crash_2020"), bars)
     assert measured.shock_for("SPY") == pytest.approx(60.0 / 90.0 - 1)
     assert measured.shock_for("LATE") == stress.get("covid_crash_2020").class_shocks["equity"]
+
+
+def test_from_history_when_scenario_measures_trough_takes_the_lowest_low_in_the_window() -> None:
+    index = pd.date_range("2010-05-05 14:00", periods=6 * 24 * 3, freq="10min", tz="UTC")
+    closes = np.where(index < pd.Timestamp("2010-05-06", tz="UTC"), 110.0, 100.0)
+    lows = closes - 1.0
+    lows[index == pd.Timestamp("2010-05-06 18:40", tz="UTC")] = 88.0
+    lows[index == pd.Timestamp("2010-05-07 15:00", tz="UTC")] = 50.0  # after the window: ignored
+    frame = bar_frame(closes, lows=lows, start="2010-05-05 14:00", timeframe="10m")
+    measured = stress.from_history(stress.get("flash_crash_2010"), Bars({"SPY": frame}, "10m"))
+    assert stress.get("flash_crash_2010").measure == "trough"
+    assert measured.shock_for("SPY") == pytest.approx(88.0 / 110.0 - 1)
+
+
+def test_parse_when_measure_unknown_names_the_allowed_ones() -> None:
+    with pytest.raises(InvalidScenario, match="measure must be one of close, trough, was 'median'"):
+        stress.parse({"name": "m", "window": {"start": "2020-01-01", "end": "2020-01-02"}, "measure": "median"})
+
+
+@pytest.mark.parametrize(("name", "symbol", "before", "after"), [
+    ("black_monday_1987", "SPX", 282.70, 224.84), ("black_monday_1987", "DJI", 2246.74, 1738.74),
+    ("lehman_2008", "SPX", 1251.70, 899.22), ("lehman_2008", "DJI", 11421.99, 8451.19),
+    ("covid_crash_2020", "SPX", 3386.15, 2237.40), ("chf_unpeg_2015", "USDCHF", 1.02, 0.731),
+    ("chf_unpeg_2015", "EURCHF", 1.20, 0.85), ("crypto_crash_may_2021", "BTC", 56_704.57, 37_002.44),
+    ("crypto_crash_may_2021", "ETH", 4_168.70, 2_430.62),
+])
+def test_library_when_levels_are_published_shocks_match_them(name: str, symbol: str, before: float,
+                                                             after: float) -> None:
+    assert stress.get(name).shock_for(symbol) == pytest.approx(after / before - 1, abs=0.005)
 
 
 def test_combine_when_stacking_synthetic_stresses_merges_them() -> None:
