@@ -8,7 +8,8 @@ orders rest from the next bar: a buy limit fills at the open if it gaps below th
 limit once the low reaches it; a buy stop fills at the open if it gaps above, else at the stop once the
 high reaches it (sells mirror). During an exchange ``outage`` (bars stamped in ``[start, end)``) nothing
 fills: orders placed then, and resting orders the outage bars would have reached, wait and are matched
-from the first bar after it (a market order at that bar's open, stops and limits gapping at the open). Slippage moves market and stop fills against the trader; commission
+from the first bar after it (a market order at that bar's open, stops and limits gapping at the open).
+Slippage moves market and stop fills against the trader; commission
 is ``|value| * commission + fixed_commission`` per fill. An all-in order (``size=None``) covers the
 opposite position first, then spends all free cash (capped at ``weight * equity``), so
 ``units = (budget - fixed) / (1 + commission) / price``, rounded down to whole units unless

@@ -1,7 +1,8 @@
 """Mandates: limits per scope (the portfolio or one strategy) with warn and breach levels.
 
 Pre-trade, :func:`pre_trade` checks the portfolio as it would be after the order and refuses
-with a stable reason code (``LIMIT_<KIND>``) when a breach level would be crossed. Post-trade,
+with a stable reason code (``LIMIT_<KIND>``) when a breach level would be crossed; MAX_VAR is
+measured by :mod:`athena.risk.var_limit` from the engine's recorded marks. Post-trade,
 :func:`evaluate` measures the live figures against every limit; the engine's risk monitor raises
 alerts at warn and takes the limit's breach action (halt the strategy, go REDUCING, or engage
 the kill switch) at breach.
