@@ -11,10 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from athena.audit import AuditFilter
 from athena.clock import SimulatedClock
 from athena.console import Console
 from athena.execution import PaperVenue
-from athena.model import DenialReason, Order, OrderDenied
+from athena.model import DenialReason, Order, OrderDenied, TradingState
 from athena.risk.var import value_at_risk
 from athena.risk.var_limit import MIN_RETURNS, MarkHistory, book_var, history_of
 from athena.store import SnapshotRow
@@ -135,3 +136,15 @@ def test_engine_snapshot_when_history_recorded_publishes_var_and_cvar(sqlite_wor
     assert (published["method"], published["confidence"], published["horizon"]) == ("historical", 0.99, "1d")
     event = [e for e in desk.events_since(0) if e.type == "Snapshot"][-1]
     assert event.payload["var"] == pytest.approx(3_020.0) and math.isfinite(event.payload["cvar"])
+
+
+def test_monitor_when_live_var_passes_max_var_alerts_and_takes_the_action(desk: Console) -> None:
+    from athena.runtime.monitor import RiskMonitor
+
+    assert isinstance(desk.submit_order("BTC/USDT", "buy", "100"), Order)  # VaR 3,020
+    desk.set_limit("global", "MAX_VAR", breach="2500", action="REDUCE")
+    statuses = RiskMonitor(desk.workspace).check()
+    assert [(st.limit.kind.value, st.level.value) for st in statuses] == [("MAX_VAR", "BREACH")]
+    assert desk.trading_states()["global"] is TradingState.REDUCING
+    alert = desk.audit(AuditFilter(action="alerts.raise"))[0]
+    assert alert.actor == "system:risk-monitor" and "MAX_VAR of global is 3020.0000" in alert.payload["message"]
