@@ -171,8 +171,7 @@ class MarkHistory:
                           .limit(self._window + 1)).all()
             for _, ts, detail in reversed(rows):
                 self._rows.append((utc(ts).timestamp(), snapshot_marks(json.loads(detail))))
-            if rows:
-                self._last = (newest, utc(rows[0][1]).timestamp())
+            self._last = (newest, utc(rows[0][1]).timestamp() if rows else 0.0)
             self._matrices.clear()
 
     def returns(self, symbols: Sequence[str]) -> tuple[_Array, float]:

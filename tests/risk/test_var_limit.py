@@ -6,6 +6,7 @@ import json
 import math
 from datetime import timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,7 +20,7 @@ from athena.model import DenialReason, Order, OrderDenied, TradingState
 from athena.risk.var import value_at_risk
 from athena.risk.var_limit import MIN_RETURNS, MarkHistory, book_var, history_of
 from athena.store import SnapshotRow
-from athena.testing import ADMIN_PASSWORD
+from athena.testing import ADMIN_PASSWORD, new_workspace
 from athena.workspace import Workspace
 
 # 101 BTC marks 864 s apart (so one day is 100 periods and VaR scales by sqrt(100) = 10), returns:
@@ -64,7 +65,7 @@ def test_book_var_when_marks_recorded_matches_hand_and_the_var_library(sqlite_wo
 
 
 def test_mark_history_when_snapshots_added_reads_only_new_ones_and_keeps_the_window(
-        sqlite_workspace: Workspace) -> None:
+        sqlite_workspace: Workspace, tmp_path: Path) -> None:
     history = MarkHistory(window=50)
     write_snapshots(sqlite_workspace, [{"BTC/USDT": 100.0 + k} for k in range(80)])
     with sqlite_workspace.store.read() as s:
@@ -77,6 +78,13 @@ def test_mark_history_when_snapshots_added_reads_only_new_ones_and_keeps_the_win
         history.refresh(s)
     returns, _ = history.returns(["BTC/USDT"])
     assert len(returns) == 50 and returns[-1, 0] == pytest.approx(200 / 179 - 1)
+    other, _ = new_workspace(tmp_path / "other", clock=SimulatedClock(sqlite_workspace.clock.now()))
+    write_snapshots(other, [{"BTC/USDT": 10.0}, {"BTC/USDT": 11.0}, {"BTC/USDT": 12.1}])
+    with other.store.read() as s:  # another database behind the same history: it starts again
+        history.refresh(s)
+    returns, _ = history.returns(["BTC/USDT"])
+    assert returns[:, 0] == pytest.approx([0.1, 0.1])
+    other.close()
 
 
 def test_submit_order_when_var_after_would_pass_max_var_denies_with_limit_max_var(desk: Console) -> None:
