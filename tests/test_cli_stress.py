@@ -108,3 +108,26 @@ def test_stress_run_when_portfolio_live_reads_positions_through_console(athena: 
     assert impact["pnl"] == pytest.approx(-0.24 * price - 0.76 * price * 0.0225)
     missing = athena("risk", "var", "--portfolio", "live", ok=False)
     assert missing.returncode != 0 and "--data" in missing.stderr
+
+
+def test_stress_run_when_run_given_stresses_the_book_the_backtest_ended_with(athena: Run,
+                                                                             files: dict[str, Path]) -> None:
+    athena("init", "--admin-password-stdin", stdin=PW + "\n")
+    athena("login", "admin", "--password-stdin", stdin=PW + "\n")
+    run_id = json.loads(athena("--json", "backtest", "-s", "buy_and_hold", "--data", str(files["bars"]),
+                               "--cash", "10000").stdout)["run_id"]
+    shown = json.loads(athena("--json", "runs", "show", run_id[:8]).stdout)
+    book = shown["book"]
+    assert shown["symbols"] == ["BTC/USDT", "ETH/USDT"] and set(book["positions"]) == {"BTC/USDT", "ETH/USDT"}
+    (impact,) = json.loads(athena("--json", "stress", "run", "-s", "covid_crash_2020", "--run", run_id[:8]).stdout)
+    shocks = {"BTC/USDT": -0.37, "ETH/USDT": -0.42}
+    q = {s: float(v) for s, v in book["positions"].items()}
+    p = {s: float(v) for s, v in book["marks"].items()}
+    # Both long: the move, less the exit cost of (20 / 2 + 50) bps on the shocked notionals.
+    expected = sum(q[s] * p[s] * shocks[s] - q[s] * p[s] * (1 + shocks[s]) * 0.006 for s in q)
+    assert impact["pnl"] == pytest.approx(expected)
+    assert impact["nav_before"] == pytest.approx(float(book["cash"]) + sum(q[s] * p[s] for s in q))
+    unknown = athena("stress", "run", "-s", "covid_crash_2020", "--run", "feedbeef", ok=False)
+    assert unknown.returncode == 2 and "no run 'feedbeef'" in unknown.stderr
+    both = athena("stress", "run", "-s", "covid_crash_2020", "--run", run_id, "--portfolio", "live", ok=False)
+    assert both.returncode == 2 and "not --portfolio and --run" in both.stderr

@@ -6,7 +6,10 @@ orders placed in ``on_bar`` fill, in submission order, at the close of that time
 (``fill="close"``) or at the open of the symbol's next bar (``fill="next_open"``). Limit and stop
 orders rest from the next bar: a buy limit fills at the open if it gaps below the limit, else at the
 limit once the low reaches it; a buy stop fills at the open if it gaps above, else at the stop once the
-high reaches it (sells mirror). Slippage moves market and stop fills against the trader; commission
+high reaches it (sells mirror). During an exchange ``outage`` (bars stamped in ``[start, end)``) nothing
+fills: orders placed then, and resting orders the outage bars would have reached, wait and are matched
+from the first bar after it (a market order at that bar's open, stops and limits gapping at the open).
+Slippage moves market and stop fills against the trader; commission
 is ``|value| * commission + fixed_commission`` per fill. An all-in order (``size=None``) covers the
 opposite position first, then spends all free cash (capped at ``weight * equity``), so
 ``units = (budget - fixed) / (1 + commission) / price``, rounded down to whole units unless
@@ -93,10 +96,13 @@ class Engine:
         Cash, costs, fill timing and sizing.
     start : pandas.Timestamp, optional
         First timestamp on which ``on_bar`` runs; earlier bars only feed ``init`` (warm-up).
+    outage : tuple of pandas.Timestamp, optional
+        ``(start, end)`` of an exchange outage: no fills on bars stamped in ``[start, end)``.
     """
 
     def __init__(
-        self, strategy: Strategy, bars: Bars, config: BacktestConfig, start: pd.Timestamp | None = None
+        self, strategy: Strategy, bars: Bars, config: BacktestConfig, start: pd.Timestamp | None = None,
+        outage: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     ) -> None:
         self.strategy, self.bars, self.config = strategy, bars, config
         self.symbols = bars.symbols
@@ -116,6 +122,7 @@ class Engine:
         self._view = self._views[0]
         self._cur = 0
         self._start = start
+        self._outage = (outage[0].value, outage[1].value) if outage is not None else None
         self._cash = config.cash
         self._pos = [0.0] * len(frames)
         self._last = [-1] * len(frames)
@@ -316,12 +323,21 @@ class Engine:
                 if i < 0:
                     order.status, order.reason = OrderStatus.REJECTED, "no bar yet for the symbol"
                     continue
+                if self._out(order.sym, i):
+                    self._resting.append(order)
+                    continue
                 self._execute(order, float(self._close[order.sym][i]), i, True)
             if not queued:
                 return
         raise StrategyError(self.strategy.name, f"more than {_MAX_CHAIN} chained orders in one bar")
 
+    def _out(self, sym: int, i: int) -> bool:
+        outage = self._outage
+        return outage is not None and outage[0] <= int(self._ns[sym][i]) < outage[1]
+
     def _match(self, sym: int, i: int) -> None:
+        if self._outage is not None and self._out(sym, i):
+            return
         o, high, low = float(self._open[sym][i]), float(self._high[sym][i]), float(self._low[sym][i])
         for order in self._resting[:]:
             if order.sym != sym or order.t >= self._t:

@@ -194,6 +194,7 @@ def run(
     periods_per_year: float | None = None,
     risk_free: float = 0.0,
     start: pd.Timestamp | str | None = None,
+    outage: tuple[pd.Timestamp | str, pd.Timestamp | str] | None = None,
 ) -> BacktestResult:
     """Backtest a strategy on bars with the event-driven engine.
 
@@ -226,6 +227,10 @@ def run(
         Annual risk-free rate for Sharpe and Sortino.
     start : pandas.Timestamp or str, optional
         First timestamp traded; earlier bars only warm up indicators.
+    outage : tuple of pandas.Timestamp or str, optional
+        ``(start, end)`` of an exchange outage: nothing fills on bars stamped in ``[start, end)``;
+        orders wait for the first bar after it (used by :func:`athena.stress.replay`; not part of
+        the config hash).
 
     Returns
     -------
@@ -247,11 +252,17 @@ def run(
     )
     data = as_bars(bars)
     instance = fresh(strategy, params)
-    return execute(instance, data, config, start=None if start is None else _utc(start))
+    window = None
+    if outage is not None:
+        window = (_utc(outage[0]), _utc(outage[1]))
+        if window[1] <= window[0]:
+            raise InvalidInput(f"an outage must end after it starts, was {window[0]} .. {window[1]}")
+    return execute(instance, data, config, start=None if start is None else _utc(start), outage=window)
 
 
 def execute(
-    strategy: Strategy, bars: Bars, config: BacktestConfig, start: pd.Timestamp | None = None
+    strategy: Strategy, bars: Bars, config: BacktestConfig, start: pd.Timestamp | None = None,
+    outage: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> BacktestResult:
     """Run an unbound strategy instance with a ready config; the building block of :func:`run`.
 
@@ -265,13 +276,15 @@ def execute(
         The settings.
     start : pandas.Timestamp, optional
         First timestamp traded.
+    outage : tuple of pandas.Timestamp, optional
+        ``(start, end)`` of an exchange outage (no fills in between).
 
     Returns
     -------
     BacktestResult
         The result.
     """
-    engine = Engine(strategy, bars, config, start=start)
+    engine = Engine(strategy, bars, config, start=start, outage=outage)
     engine.run()
     out = engine.output()
     if len(out.equity) == 0:

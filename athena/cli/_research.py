@@ -8,8 +8,9 @@ from typing import Any
 
 import click
 
-from athena.cli._base import Context, cli, pairs, parse_params, table
+from athena.cli._base import Context, cli, pairs, parse_params, plain, table
 from athena.errors import InvalidParameter, NotInitialised
+from athena.model import RunBook
 
 
 def _grid(values: tuple[str, ...]) -> dict[str, list[object]]:
@@ -47,7 +48,8 @@ def _costs(fn: Any) -> Any:
 
 
 def _record(ctx: Context, kind: str, strategy: str, params: dict[str, Any], config_hash: str,
-            fingerprint: str, metrics: dict[str, Any], artefacts: dict[str, str]) -> str | None:
+            fingerprint: str, metrics: dict[str, Any], artefacts: dict[str, str], symbols: tuple[str, ...],
+            book: RunBook | None = None) -> str | None:
     """Record the run when a session exists; research works without a workspace or a login."""
     try:
         console = ctx.console()
@@ -55,7 +57,8 @@ def _record(ctx: Context, kind: str, strategy: str, params: dict[str, Any], conf
         click.echo(f"note: run not recorded in the history ({exc})", err=True)
         return None
     return console.record_run(kind=kind, strategy=strategy, params=params, config_hash=config_hash,
-                              data_fingerprint=fingerprint, metrics=metrics, artefacts=artefacts).id
+                              data_fingerprint=fingerprint, metrics=metrics, artefacts=artefacts,
+                              symbols=symbols, book=book).id
 
 
 @cli.command()
@@ -69,8 +72,10 @@ def backtest(ctx: Context, strategy: str, data_path: Path, cash: float, commissi
     """Backtest a strategy on a data file; recorded in the run history when logged in."""
     from athena import backtest as bt
     from athena import data
+    from athena.stress import Portfolio
 
-    result = bt.run(strategy, data.load(data_path), cash=cash, commission=commission,
+    bars = data.load(data_path)
+    result = bt.run(strategy, bars, cash=cash, commission=commission,
                     fixed_commission=fixed_commission, slippage_bps=slippage_bps, fill=fill,  # type: ignore[arg-type]
                     fractional=not whole_units, params=parse_params(params))
     artefacts: dict[str, str] = {}
@@ -78,7 +83,7 @@ def backtest(ctx: Context, strategy: str, data_path: Path, cash: float, commissi
         artefacts["report"] = str(result.report(report_path))
     summary = result.to_dict()
     run_id = _record(ctx, "backtest", result.strategy, result.params, result.config_hash, result.data_fingerprint,
-                     summary["metrics"], artefacts)
+                     summary["metrics"], artefacts, bars.symbols, Portfolio.from_backtest(result).to_run_book())
     out = {"run_id": run_id, **summary}
 
     def human() -> None:
@@ -116,7 +121,8 @@ def sweep(ctx: Context, strategy: str, data_path: Path, cash: float, commission:
                                "objective": objective, "min_trades": min_trades}
     run_id = _record(ctx, "sweep", result.strategy, spec, result.config.digest(result.strategy, spec),
                      bars.fingerprint(),
-                     {"best": {k: str(v) for k, v in best.items()}, "combinations": len(result.table)}, {})
+                     {"best": {k: str(v) for k, v in best.items()}, "combinations": len(result.table)}, {},
+                     bars.symbols)
     out = {"run_id": run_id, "mode": result.mode, "best": best,
            "top": json.loads(ranked.to_json(orient="records")), "skipped": len(result.skipped)}
 
@@ -156,7 +162,7 @@ def walkforward(ctx: Context, strategy: str, data_path: Path, cash: float, commi
     config = bt.BacktestConfig(cash=cash, commission=commission, fixed_commission=fixed_commission,
                                slippage_bps=slippage_bps, fill=fill, fractional=not whole_units)  # type: ignore[arg-type]
     run_id = _record(ctx, "walkforward", result.strategy, spec, config.digest(result.strategy, spec),
-                     bars.fingerprint(), metrics, {})
+                     bars.fingerprint(), metrics, {}, bars.symbols)
     out = {"run_id": run_id, "metrics": metrics, "windows": json.loads(result.windows.to_json(orient="records")),
            "stability": json.loads(result.stability.to_json(orient="records"))}
 
@@ -251,8 +257,9 @@ def runs_list(ctx: Context, kind: str | None, limit: int) -> None:
 @click.argument("run_id")
 @click.pass_obj
 def runs_show(ctx: Context, run_id: str) -> None:
-    """Show one run: provenance, metrics and artefacts."""
+    """Show one run: provenance, metrics, artefacts, symbols and the book a backtest ended with."""
     run = ctx.console().get_run(run_id)
     ctx.emit(run, lambda: click.echo(json.dumps({"id": run.id, "kind": run.kind, "strategy": run.strategy,
                                                  "params": run.params, "metrics": run.metrics,
-                                                 "artefacts": run.artefacts}, indent=2, default=str)))
+                                                 "artefacts": run.artefacts, "symbols": run.symbols,
+                                                 "book": plain(run.book)}, indent=2, default=str)))

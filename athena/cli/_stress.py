@@ -19,6 +19,7 @@ def _book(fn: Any) -> Any:
         click.option("--positions", "positions_path", type=_FILE,
                      help="CSV/JSON file of symbol,quantity[,price,stop]."),
         click.option("--portfolio", type=click.Choice(["live"]), help="Use the live positions and marks (login)."),
+        click.option("--run", "run_id", help="Use the book a recorded backtest run ended with (login)."),
         click.option("--prices", "prices_path", type=_FILE, help="CSV/JSON file of symbol,price."),
         click.option("--data", "data_path", type=_FILE, help="Bars (CSV/Parquet): last closes and return history."),
         click.option("--strategy", help="With --portfolio live: only this strategy's book."),
@@ -33,26 +34,36 @@ def _ratio(value: float | None) -> str:
     return "n/a" if value is None or not math.isfinite(value) else f"{value:.2f}"
 
 
-def _load_book(ctx: Context, positions_path: Path | None, portfolio: str | None, prices_path: Path | None,
-               data_path: Path | None, strategy: str | None, cash: float | None) -> tuple[Any, Any]:
+def _load_book(ctx: Context, positions_path: Path | None, portfolio: str | None, run_id: str | None,
+               prices_path: Path | None, data_path: Path | None, strategy: str | None,
+               cash: float | None) -> tuple[Any, Any]:
     from athena import data
     from athena.stress import Portfolio, read_positions_table, read_prices
 
-    if (positions_path is None) == (portfolio is None):
-        raise click.UsageError("give exactly one of --positions FILE or --portfolio live")
+    sources = "--positions FILE, --portfolio live or --run RUN_ID"
+    given = [n for n, v in (("--positions", positions_path), ("--portfolio", portfolio), ("--run", run_id)) if v]
+    if len(given) > 1:
+        raise click.UsageError(f"give one of {sources}, not {' and '.join(given)}")
     bars = data.load(data_path) if data_path is not None else None
     own: dict[str, float] = {}
     stops: dict[str, float] = {}
+    peak: float | None = None
     if strategy is not None and portfolio is None:
         raise click.UsageError("--strategy needs --portfolio live")
-    if positions_path is None:
+    if portfolio is not None:
         live = Portfolio.from_console(ctx.console(), strategy=strategy, cash=cash)
         held, own, cash = dict(live.positions), dict(live.prices), live.cash
-    else:
+    elif run_id is not None:
+        ended = Portfolio.from_run(ctx.console().get_run(run_id))
+        held, own, peak = dict(ended.positions), dict(ended.prices), ended.peak_nav
+        cash = ended.cash if cash is None else cash
+    elif positions_path is not None:
         rows = read_positions_table(positions_path)
         held = {s: r["quantity"] for s, r in rows.items()}
         own = {s: r["price"] for s, r in rows.items() if "price" in r}
         stops = {s: r["stop"] for s, r in rows.items() if "stop" in r}
+    else:
+        raise click.UsageError(f"give one of {sources}")
     if bars is not None and data_path is not None:
         missing = sorted(s for s, q in held.items() if q != 0 and s not in bars.symbols)
         if missing:
@@ -64,7 +75,7 @@ def _load_book(ctx: Context, positions_path: Path | None, portfolio: str | None,
         prices.update(read_prices(prices_path))
     if not any(q != 0 for q in held.values()):
         raise InvalidInput("the portfolio holds no positions")
-    return Portfolio(positions=held, prices=prices, cash=cash or 0.0, stops=stops), bars
+    return Portfolio(positions=held, prices=prices, cash=cash or 0.0, stops=stops, peak_nav=peak), bars
 
 
 def _limits(values: tuple[str, ...]) -> Any:
@@ -111,7 +122,7 @@ def stress_scenarios(ctx: Context, scenario_file: Path | None) -> None:
 @click.option("--confidence", default=0.99, show_default=True, type=float, help="Confidence of the stressed VaR.")
 @pass_ctx
 def stress_run(ctx: Context, names: tuple[str, ...], scenario_file: Path | None, positions_path: Path | None,
-               portfolio: str | None, prices_path: Path | None, data_path: Path | None,
+               portfolio: str | None, run_id: str | None, prices_path: Path | None, data_path: Path | None,
                strategy: str | None, cash: float | None,
                limit_values: tuple[str, ...], confidence: float) -> None:
     """Apply scenarios to a book: PnL, NAV after, drawdown, exposures, leverage, limit breaches."""
@@ -122,7 +133,7 @@ def stress_run(ctx: Context, names: tuple[str, ...], scenario_file: Path | None,
     chosen = [st.get(n, extra) for n in names if n != "all"]
     if "all" in names:
         chosen += [s for s in st.library().values() if s not in chosen]
-    book, bars = _load_book(ctx, positions_path, portfolio, prices_path, data_path, strategy, cash)
+    book, bars = _load_book(ctx, positions_path, portfolio, run_id, prices_path, data_path, strategy, cash)
     limits = _limits(limit_values)
     returns = returns_of(bars, book.positions) if bars is not None else None
     impacts = [st.impact(s, book, limits=limits, returns=returns, confidence=confidence) for s in chosen]
@@ -164,13 +175,13 @@ def risk() -> None:
 @_book
 @pass_ctx
 def risk_var(ctx: Context, method: str, confidence: float, horizon: str, simulations: int, seed: int,
-             positions_path: Path | None, portfolio: str | None, prices_path: Path | None, data_path: Path | None,
-             strategy: str | None, cash: float | None) -> None:
+             positions_path: Path | None, portfolio: str | None, run_id: str | None, prices_path: Path | None,
+             data_path: Path | None, strategy: str | None, cash: float | None) -> None:
     """VaR and CVaR of a book from the return history in --data, with component VaR per position."""
     from athena.risk.returns import returns_of
     from athena.risk.var import value_at_risk
 
-    book, bars = _load_book(ctx, positions_path, portfolio, prices_path, data_path, strategy, cash)
+    book, bars = _load_book(ctx, positions_path, portfolio, run_id, prices_path, data_path, strategy, cash)
     if bars is None:
         raise click.UsageError("VaR needs the return history: pass --data FILE")
     exposures = {s: q * book.prices[s] for s, q in book.positions.items()}
@@ -195,14 +206,15 @@ def risk_var(ctx: Context, method: str, confidence: float, horizon: str, simulat
 @_book
 @click.option("--top", default=5, show_default=True, type=click.IntRange(1), help="Largest weights to show.")
 @pass_ctx
-def risk_exposures(ctx: Context, positions_path: Path | None, portfolio: str | None, prices_path: Path | None,
-                   data_path: Path | None, strategy: str | None, cash: float | None, top: int) -> None:
+def risk_exposures(ctx: Context, positions_path: Path | None, portfolio: str | None, run_id: str | None,
+                   prices_path: Path | None, data_path: Path | None, strategy: str | None, cash: float | None,
+                   top: int) -> None:
     """Exposures, leverage and concentration of a book; the correlation matrix when --data is given."""
     from athena.risk.correlation import average_correlation, correlation_matrix
     from athena.risk.exposures import concentration, exposures
     from athena.risk.returns import returns_of
 
-    book, bars = _load_book(ctx, positions_path, portfolio, prices_path, data_path, strategy, cash)
+    book, bars = _load_book(ctx, positions_path, portfolio, run_id, prices_path, data_path, strategy, cash)
     exp = exposures(book.positions, book.prices, nav=book.nav)
     conc = concentration(exp.table["notional"], top=top)
     corr = correlation_matrix(returns_of(bars, book.positions)) if bars is not None else None

@@ -18,6 +18,7 @@ from athena.model import Approval, Identity, to_decimal
 from athena.risk import GLOBAL
 from athena.risk.checks import limit_from_row, limits_of, scope_figures
 from athena.risk.mandates import BreachAction, Limit, LimitKind, LimitStatus, evaluate, is_looser
+from athena.risk.var_limit import scope_var
 from athena.store import LimitRow
 
 __all__ = ["MandatesMixin"]
@@ -102,7 +103,9 @@ class MandatesMixin(StrategiesMixin):
             scopes = sorted({row.scope for row in s.exec(select(LimitRow))})
             for scope in scopes:
                 view, loss, drawdown, rate = scope_figures(s, scope, now)
-                out += evaluate(view, limits_of(s, [scope]), daily_loss=loss, drawdown=drawdown, order_rate=rate)
+                limits = limits_of(s, [scope])
+                out += evaluate(view, limits, daily_loss=loss, drawdown=drawdown, order_rate=rate,
+                                var=scope_var(s, view, limits))
             return out
 
         return self._read(Permission.EVENTS_READ, "mandates.status", work)

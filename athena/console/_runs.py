@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -14,7 +16,7 @@ from athena.auth import Permission
 from athena.clock import utc
 from athena.console._core import ConsoleCore, Done
 from athena.errors import InvalidInput
-from athena.model import Identity, RunRecord
+from athena.model import Identity, RunBook, RunRecord
 from athena.store import RunRow
 
 __all__ = ["RUN_KINDS", "RunsMixin"]
@@ -23,12 +25,45 @@ RUN_KINDS = ("backtest", "sweep", "walkforward")
 RUN_STATUSES = ("completed", "failed")
 
 
+def _book_json(book: RunBook) -> str:
+    return canonical_json({"positions": {s: str(q) for s, q in book.positions.items()},
+                           "marks": {s: str(p) for s, p in book.marks.items()},
+                           "cash": str(book.cash), "peak_nav": str(book.peak_nav)})
+
+
+def _book(text: str | None) -> RunBook | None:
+    if text is None:
+        return None
+    raw = json.loads(text)
+    return RunBook(positions={s: Decimal(q) for s, q in raw["positions"].items()},
+                   marks={s: Decimal(p) for s, p in raw["marks"].items()},
+                   cash=Decimal(raw["cash"]), peak_nav=Decimal(raw["peak_nav"]))
+
+
+def _check_book(book: RunBook, symbols: tuple[str, ...] | None) -> None:
+    figures = {"cash": book.cash, "peak_nav": book.peak_nav,
+               **{f"position of {s}": q for s, q in book.positions.items()},
+               **{f"mark of {s}": p for s, p in book.marks.items()}}
+    bad = [f"{name}={value}" for name, value in figures.items() if not value.is_finite()]
+    if bad:
+        raise InvalidInput(f"a run's book must hold finite numbers, was {', '.join(bad)}")
+    unmarked = sorted(s for s, q in book.positions.items() if q != 0 and not book.marks.get(s, Decimal(0)) > 0)
+    if unmarked:
+        raise InvalidInput(f"a run's book needs a mark > 0 for every position, had none for {', '.join(unmarked)}")
+    if symbols is not None:
+        stray = sorted(set(book.positions) - set(symbols))
+        if stray:
+            raise InvalidInput(f"the book holds {', '.join(stray)}, which are not among the run's symbols "
+                               f"({', '.join(symbols)})")
+
+
 def _record(row: RunRow) -> RunRecord:
     return RunRecord(
         id=row.id, kind=row.kind, strategy=row.strategy, params=json.loads(row.params),
         config_hash=row.config_hash, data_fingerprint=row.data_fingerprint, metrics=json.loads(row.metrics),
         artefacts=json.loads(row.artefacts), status=row.status, error=row.error, created_by=row.created_by,
-        created_at=utc(row.created_at),
+        created_at=utc(row.created_at), symbols=None if row.symbols is None else tuple(json.loads(row.symbols)),
+        book=_book(row.book),
     )
 
 
@@ -47,24 +82,39 @@ class RunsMixin(ConsoleCore):
         artefacts: dict[str, str],
         status: str = "completed",
         error: str | None = None,
+        symbols: Sequence[str] | None = None,
+        book: RunBook | None = None,
     ) -> RunRecord:
-        """Record a finished run (or a failed one, with its error) in the history."""
+        """Record a finished run (or a failed one, with its error) in the history.
+
+        ``symbols`` are the instruments the run traded; ``book`` is the book a backtest ended with
+        (positions at their final marks, cash, peak NAV), which ``athena stress run --run`` stresses.
+        """
         if kind not in RUN_KINDS:
             raise InvalidInput(f"run kind must be one of {', '.join(RUN_KINDS)}, was {kind!r}")
         if status not in RUN_STATUSES:
             raise InvalidInput(f"run status must be one of {', '.join(RUN_STATUSES)}, was {status!r}")
         if (status == "failed") != (error is not None):
             raise InvalidInput("a failed run needs its error, and only a failed run has one")
+        names = None if symbols is None else tuple(str(x) for x in symbols)
+        if book is not None:
+            if kind != "backtest":
+                raise InvalidInput(f"only a backtest run has a final book, was kind {kind!r}")
+            _check_book(book, names)
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
             row = RunRow(id=uuid.uuid4().hex, kind=kind, strategy=strategy, params=canonical_json(params),
                          config_hash=config_hash, data_fingerprint=data_fingerprint,
                          metrics=canonical_json(metrics), artefacts=canonical_json(artefacts), status=status,
-                         error=error, created_by=who.actor, created_at=now)
+                         error=error, created_by=who.actor, created_at=now,
+                         symbols=None if names is None else canonical_json(list(names)),
+                         book=None if book is None else _book_json(book))
             s.add(row)
             s.flush()
             payload = {"run_id": row.id, "kind": kind, "strategy": strategy, "params": params, "status": status,
-                       "config_hash": config_hash, "data_fingerprint": data_fingerprint}
+                       "config_hash": config_hash, "data_fingerprint": data_fingerprint,
+                       "symbols": None if names is None else list(names),
+                       "book_positions": None if book is None else {k: str(v) for k, v in book.positions.items()}}
             return Done(_record(row), payload, ["RunRecorded"])
 
         return self._write(Permission.BACKTESTS_RUN, "runs.record", f"strategy:{strategy}", work)  # type: ignore[no-any-return]

@@ -15,7 +15,7 @@ from athena.model.orders import (
     TimeInForce,
     TradingState,
 )
-from athena.model.values import Approval, AuditEntry, Event, Identity, RunRecord, User
+from athena.model.values import Approval, AuditEntry, Event, Identity, RunBook, RunRecord, User
 
 __all__ = [
     "DenialReason",
@@ -40,6 +40,7 @@ __all__ = [
     "Price",
     "Quantity",
     "Role",
+    "RunBook",
     "RunRecord",
     "SessionToken",
     "TradingMode",

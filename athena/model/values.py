@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from athena.model.enums import ApprovalStatus, AuditOutcome, Role
 from athena.model.ids import ApprovalId, EventId, UserId
 
-__all__ = ["Approval", "AuditEntry", "Event", "Identity", "RunRecord", "User"]
+__all__ = ["Approval", "AuditEntry", "Event", "Identity", "RunBook", "RunRecord", "User"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +91,21 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class RunBook:
+    """The book a run ended with: net positions at their final marks, the cash and the NAV's peak."""
+
+    positions: dict[str, Decimal]
+    marks: dict[str, Decimal]
+    cash: Decimal
+    peak_nav: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class RunRecord:
-    """A recorded research run (backtest, sweep, walk-forward): what produced it and where it lives."""
+    """A recorded research run (backtest, sweep, walk-forward): what produced it and where it lives.
+
+    ``symbols`` and ``book`` (a backtest's final book) are None for runs recorded before runs kept them.
+    """
 
     id: str
     kind: str
@@ -105,3 +119,5 @@ class RunRecord:
     error: str | None
     created_by: str
     created_at: datetime
+    symbols: tuple[str, ...] | None = None
+    book: RunBook | None = None

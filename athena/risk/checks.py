@@ -14,6 +14,7 @@ from athena.execution.portfolio import PortfolioView, portfolio, starting_cash
 from athena.model import DenialReason, OrderRequest, OrderStatus
 from athena.risk.mandates import BreachAction, Limit, LimitKind, pre_trade
 from athena.risk.trading_state import GLOBAL, strategy_scope
+from athena.risk.var_limit import pre_trade_var
 from athena.store import DeploymentRow, LimitRow, MarkRow, OrderRow, SnapshotRow
 
 __all__ = ["limit_from_row", "limits_of", "mandate_check", "scope_figures", "stale_marks", "stale_price_check"]
@@ -87,6 +88,9 @@ def mandate_check(now: datetime) -> Check:
             hit = pre_trade(request, price, view, limits, orders_last_minute=_orders_last_minute(s, scope, now))
             if hit is not None:
                 return DenialReason(f"LIMIT_{hit[0].value}"), hit[1]
+            denied = pre_trade_var(s, request, price, view, limits)
+            if denied is not None:
+                return denied
         return None
 
     return check

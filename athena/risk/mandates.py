@@ -1,7 +1,8 @@
 """Mandates: limits per scope (the portfolio or one strategy) with warn and breach levels.
 
 Pre-trade, :func:`pre_trade` checks the portfolio as it would be after the order and refuses
-with a stable reason code (``LIMIT_<KIND>``) when a breach level would be crossed. Post-trade,
+with a stable reason code (``LIMIT_<KIND>``) when a breach level would be crossed; MAX_VAR is
+measured by :mod:`athena.risk.var_limit` from the engine's recorded marks. Post-trade,
 :func:`evaluate` measures the live figures against every limit; the engine's risk monitor raises
 alerts at warn and takes the limit's breach action (halt the strategy, go REDUCING, or engage
 the kill switch) at breach.
@@ -35,6 +36,7 @@ class LimitKind(StrEnum):
     MAX_DRAWDOWN = "MAX_DRAWDOWN"
     PRICE_COLLAR = "PRICE_COLLAR"
     ALLOWED_SYMBOLS = "ALLOWED_SYMBOLS"
+    MAX_VAR = "MAX_VAR"
 
 
 class BreachAction(StrEnum):
@@ -65,6 +67,7 @@ UNITS = {
     LimitKind.MAX_DRAWDOWN: "fall from peak NAV, fraction",
     LimitKind.PRICE_COLLAR: "limit price distance from the mark, fraction",
     LimitKind.ALLOWED_SYMBOLS: "symbols the scope may trade",
+    LimitKind.MAX_VAR: "1-day historical VaR 99%, quote currency (athena.risk.var_limit)",
 }
 
 
@@ -131,10 +134,13 @@ def _figures(view: PortfolioView) -> dict[LimitKind, Decimal]:
 
 
 def evaluate(view: PortfolioView, limits: Iterable[Limit], *, daily_loss: Decimal, drawdown: Decimal,
-             order_rate: Decimal) -> list[LimitStatus]:
-    """Measure the live figures of a scope against its limits (ALLOWED_SYMBOLS and collars are pre-trade only)."""
+             order_rate: Decimal, var: Decimal | None = None) -> list[LimitStatus]:
+    """Measure the live figures of a scope against its limits (ALLOWED_SYMBOLS and collars are pre-trade only).
+
+    ``var`` is the scope's 1-day VaR (:func:`athena.risk.var_limit.scope_var`); MAX_VAR is skipped without it.
+    """
     figures = {**_figures(view), LimitKind.MAX_DAILY_LOSS: daily_loss, LimitKind.MAX_DRAWDOWN: drawdown,
-               LimitKind.MAX_ORDER_RATE: order_rate}
+               LimitKind.MAX_ORDER_RATE: order_rate, **({LimitKind.MAX_VAR: var} if var is not None else {})}
     return [LimitStatus(limit, figures[limit.kind], limit.level(figures[limit.kind]))
             for limit in limits if limit.kind in figures]
 

@@ -9,7 +9,9 @@ orders) in one transaction with the heartbeat, which carries the tick's latency 
 matched) and its p50/p95/p99 over the last ``latency_window`` ticks; strategies in paper trading get the tick, and at
 each closed bar trade towards their target through Console as ``system:engine`` (a strategy that
 raises is halted, the engine goes on); every ``snapshot_every_s`` a snapshot of the portfolio is
-written and published (with the stress library's impact on the book) and the risk monitor checks
+written and published (with every instrument's mark, the stress library's impact on the book and
+its one-day historical VaR/CVaR at 99 % from the marks of earlier snapshots, see
+:mod:`athena.risk.var_limit`) and the risk monitor checks
 the mandates, and a symbol whose last price grew older than the workspace's ``stale_after_s``
 raises an alert (orders on it are refused until prices resume, which raises another).
 :meth:`Engine.run` paces steps on the wall clock until stopped; tests drive :meth:`step` with a
@@ -38,10 +40,11 @@ from athena.errors import AthenaError
 from athena.execution import PaperVenue
 from athena.execution.portfolio import PortfolioView, portfolio, starting_cash
 from athena.risk.checks import stale_marks
+from athena.risk.var_limit import book_var, history_of
 from athena.runtime.exchange import ExchangeLink
 from athena.runtime.monitor import RiskMonitor
 from athena.runtime.strategies import StrategyRunner
-from athena.store import EngineStatusRow, InstrumentRow, SnapshotRow, publish
+from athena.store import EngineStatusRow, InstrumentRow, MarkRow, SnapshotRow, publish
 from athena.workspace import Workspace
 
 __all__ = ["ENGINE_ACTOR", "Engine", "EngineConfig", "percentile"]
@@ -231,11 +234,14 @@ class Engine:
             previous = s.exec(select(SnapshotRow).order_by(col(SnapshotRow.id).desc()).limit(1)).first()
             peak = max(view.nav, previous.peak_nav if previous else view.nav)
             drawdown = (view.nav / peak - 1) if peak > 0 else Decimal(0)
+            risk = book_var(history_of(s), {p.symbol: float(p.market_value) for p in view.positions
+                                            if p.quantity and p.mark is not None}).to_dict()
             detail = {"positions": [{"symbol": p.symbol, "quantity": str(p.quantity), "average": str(p.average_price),
                                      "mark": str(p.mark), "value": str(p.market_value),
                                      "unrealized": str(p.unrealized_pnl), "realized": str(p.realized_pnl)}
                                     for p in view.positions if p.quantity or p.realized_pnl],
-                      "stress": _stress_summary(view)}
+                      "stress": _stress_summary(view), "var": risk,
+                      "marks": {row.symbol: str(row.price) for row in s.exec(select(MarkRow))}}
             row = SnapshotRow(ts=now, nav=view.nav.quantize(_Q), cash=view.cash.quantize(_Q),
                               realized_pnl=view.realized_pnl.quantize(_Q),
                               unrealized_pnl=view.unrealized_pnl.quantize(_Q), fees=view.fees.quantize(_Q),
@@ -246,7 +252,7 @@ class Engine:
             s.flush()
             publish(s, ts=now, type="Snapshot", subject="portfolio", audit_seq=None,
                     payload={"snapshot_id": row.id, "nav": str(row.nav), "drawdown": str(row.drawdown),
-                             "leverage": str(row.leverage)})
+                             "leverage": str(row.leverage), "var": risk["var"], "cvar": risk["cvar"]})
         return view
 
     def stop(self) -> None:

@@ -222,6 +222,8 @@ class RunRow(SQLModel, table=True):
     error: str | None = None
     created_by: str = Field(max_length=64)
     created_at: datetime = Field(sa_column=_aware())
+    symbols: str | None = None
+    book: str | None = None
 
 
 class SnapshotRow(SQLModel, table=True):

@@ -1,8 +1,9 @@
 """Stress testing: a library of historical scenarios, synthetic stresses, impact on a book, replays.
 
-Start with :func:`run` (one or several scenarios on a :class:`Portfolio` or a backtest result, as
-a table), :func:`impact` (one scenario, full detail), :func:`what_if` (a proposed order) and
-:func:`replay` (a strategy through a scenario in the backtester), with Bokeh figures from
+Start with :func:`run` (one or several scenarios on a :class:`Portfolio`, a backtest result or a
+recorded run's final book, as a table), :func:`impact` (one scenario, full detail), :func:`what_if`
+(a proposed order) and :func:`replay` (a strategy through a scenario in the backtester, exchange
+outages included), with Bokeh figures from
 :func:`impact_plot` and :func:`replay_plot`. :func:`scenarios` lists the shipped library;
 :func:`load` reads user scenarios from YAML.
 """

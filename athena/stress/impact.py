@@ -26,11 +26,12 @@ import pandas as pd
 
 from athena.data.bars import parse_timeframe, timeframe_of
 from athena.errors import InvalidInput
-from athena.stress.portfolio import Breach, Limits, Portfolio
+from athena.stress.portfolio import Breach, Limits, Portfolio, RunHistory
 from athena.stress.scenarios import Scenario, classify, get, library
 
 if TYPE_CHECKING:
     from athena.backtest import BacktestResult
+    from athena.model import RunRecord
 
 __all__ = ["Impact", "WhatIf", "impact", "run", "summary", "what_if"]
 
@@ -242,10 +243,27 @@ def impact(
     )
 
 
+def _book(portfolio: Portfolio | BacktestResult | None, run: RunRecord | str | None,
+          console: RunHistory | None) -> Portfolio:
+    if run is None:
+        if portfolio is None:
+            raise InvalidInput("give a portfolio or a run to stress")
+        return portfolio if isinstance(portfolio, Portfolio) else Portfolio.from_backtest(portfolio)
+    if portfolio is not None:
+        raise InvalidInput("give a portfolio or a run to stress, not both")
+    if isinstance(run, str):
+        if console is None:
+            raise InvalidInput(f"run={run!r} is an id: pass console= to look it up, or pass the RunRecord")
+        run = console.get_run(run)
+    return Portfolio.from_run(run)
+
+
 def run(
     scenarios: Scenario | str | Sequence[Scenario | str],
-    portfolio: Portfolio | BacktestResult,
+    portfolio: Portfolio | BacktestResult | None = None,
     *,
+    run: RunRecord | str | None = None,
+    console: RunHistory | None = None,
     limits: Limits | None = None,
     returns: pd.DataFrame | None = None,
     confidence: float = 0.99,
@@ -256,8 +274,13 @@ def run(
     ----------
     scenarios : Scenario, str or sequence of them
         Scenarios or library names.
-    portfolio : Portfolio or BacktestResult
+    portfolio : Portfolio or BacktestResult, optional
         The book to stress; a backtest result is converted with :meth:`Portfolio.from_backtest`.
+    run : RunRecord or str, optional
+        Instead of ``portfolio``: a recorded backtest run (or its id, with ``console``), whose final
+        book is stressed (:meth:`Portfolio.from_run`).
+    console : Console, optional
+        Looks ``run`` up when it is an id.
     limits : Limits, optional
         Limits to check.
     returns : pandas.DataFrame, optional
@@ -270,8 +293,14 @@ def run(
     pandas.DataFrame
         One row per scenario (index: name): NAV before/after, PnL, return, drawdown, exposures,
         leverage, VaRs, the breach codes and the :class:`Impact` itself in column ``impact``.
+
+    Raises
+    ------
+    InvalidInput
+        When both or neither of ``portfolio`` and ``run`` are given, for an unknown run id, or a run
+        without a final book (see :meth:`Portfolio.from_run`).
     """
-    book = portfolio if isinstance(portfolio, Portfolio) else Portfolio.from_backtest(portfolio)
+    book = _book(portfolio, run, console)
     chosen = [scenarios] if isinstance(scenarios, Scenario | str) else list(scenarios)
     if not chosen:
         raise InvalidInput("no scenario given")

@@ -17,8 +17,10 @@ from athena.errors import InvalidData, InvalidInput
 if TYPE_CHECKING:
     from athena.backtest import BacktestResult
     from athena.execution.portfolio import PortfolioView
+    from athena.model import RunBook, RunRecord
 
-__all__ = ["Breach", "Limits", "LiveBook", "Portfolio", "read_positions", "read_positions_table", "read_prices"]
+__all__ = ["Breach", "Limits", "LiveBook", "Portfolio", "RunHistory", "read_positions", "read_positions_table",
+           "read_prices"]
 
 
 class LiveBook(Protocol):
@@ -26,6 +28,14 @@ class LiveBook(Protocol):
 
     def portfolio(self, strategy: str | None = None) -> PortfolioView:
         """Return the portfolio, or one strategy's book, valued at the latest marks."""
+        ...
+
+
+class RunHistory(Protocol):
+    """What :func:`athena.stress.run` needs to look a run id up: ``athena.console.Console`` provides it."""
+
+    def get_run(self, run_id: str) -> RunRecord:
+        """Return one recorded run by id or unique prefix."""
         ...
 
 
@@ -200,6 +210,53 @@ class Portfolio:
         return cls(positions={str(k): float(v) for k, v in positions.items()},
                    prices={str(k): float(v) for k, v in prices.items()}, cash=equity - notional,
                    peak_nav=float(result.equity.max()))
+
+
+    def to_run_book(self) -> RunBook:
+        """Return this book as a run history keeps it (decimal text of the exact floats).
+
+        Returns
+        -------
+        athena.model.RunBook
+            Positions, their marks, the cash and the peak NAV.
+        """
+        from athena.model import RunBook
+
+        return RunBook(positions={s: Decimal(repr(q)) for s, q in self.positions.items()},
+                       marks={s: Decimal(repr(self.prices[s])) for s in self.positions},
+                       cash=Decimal(repr(self.cash)), peak_nav=Decimal(repr(self.peak)))
+
+    @classmethod
+    def from_run(cls, run: RunRecord) -> Portfolio:
+        """Return the book a recorded backtest run ended with.
+
+        Parameters
+        ----------
+        run : athena.model.RunRecord
+            A run from ``Console.get_run``.
+
+        Returns
+        -------
+        Portfolio
+            Its final positions at their final marks, its cash and peak NAV.
+
+        Raises
+        ------
+        InvalidInput
+            When the run has no book: a sweep or walk-forward, a failed run, or a run recorded
+            before runs kept their final positions.
+        """
+        if run.book is None:
+            if run.kind != "backtest" or run.status != "completed":
+                why = f"it is a {run.status} {run.kind}" if run.kind == "backtest" else f"it is a {run.kind}"
+                raise InvalidInput(f"run {run.id[:12]} has no final book to stress: {why}; "
+                                   "stress a completed backtest run")
+            raise InvalidInput(f"run {run.id[:12]} was recorded before runs kept their final positions; "
+                               "run the backtest again to record its book")
+        book = run.book
+        return cls(positions={s: float(q) for s, q in book.positions.items()},
+                   prices={s: float(p) for s, p in book.marks.items()}, cash=float(book.cash),
+                   peak_nav=float(book.peak_nav))
 
 
 def read_positions(path: str | Path) -> dict[str, float]:

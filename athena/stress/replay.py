@@ -5,6 +5,13 @@ only warm it up). Otherwise a synthetic path is appended to the bars: each symbo
 scenario shock over ``length`` bars, with noise drawn from its own historical volatility times the
 scenario's volatility multiplier (a Brownian bridge, so the move ends exactly on the shock); with
 ``gap_through_stops`` the whole shock is a gap at the first bar's open.
+
+A scenario with ``outage_minutes`` (:func:`athena.stress.exchange_outage`) takes the exchange down
+from the first bar of the stressed stretch for that long: the backtester fills nothing on bars
+stamped in ``[start, start + outage)``. Orders placed during it, and stops or limits those bars
+would have reached, are not refused: they wait and fill from the first bar after the outage, a
+market order or a gapped stop at that bar's open. The path then marks the outage bars in an
+``outage`` column.
 """
 
 from __future__ import annotations
@@ -41,13 +48,16 @@ class Replay:
         The stressed stretch.
     path : pandas.DataFrame
         Over the stressed stretch: ``equity``, ``drawdown`` (from the running peak since the start of
-        the backtest) and each symbol's close.
+        the backtest), each symbol's close and, when the scenario has an outage, ``outage`` (True on
+        bars during which the exchange filled nothing).
     pnl : float
         Equity change over the stretch.
     max_drawdown : float
         Largest drawdown reached during the stretch, as a fraction.
     result : BacktestResult
         The full backtest.
+    outage : tuple of pandas.Timestamp or None
+        ``(start, end)`` of the exchange outage, when the scenario has one.
     """
 
     scenario: str
@@ -58,6 +68,7 @@ class Replay:
     pnl: float
     max_drawdown: float
     result: BacktestResult = field(repr=False)
+    outage: tuple[pd.Timestamp, pd.Timestamp] | None = None
 
 
 def scenario_path(bars: Bars, scenario: Scenario, *, length: int = 20, seed: int = 0) -> tuple[Bars, pd.Timestamp]:
@@ -162,14 +173,18 @@ def replay(
     else:
         data, start = scenario_path(bars, s, length=length, seed=seed)
         source = "synthetic"
-    result = run(strategy, data, params=params, **backtest)
+    outage = (start, start + pd.Timedelta(minutes=s.outage_minutes)) if s.outage_minutes > 0 else None
+    result = run(strategy, data, params=params, outage=outage, **backtest)
     equity = result.equity
     drawdown = 1.0 - equity / equity.cummax()
     stretch = equity.index >= start
     before = equity[~stretch]
     base = float(before.iloc[-1]) if len(before) else float(result.config.cash)
     path = pd.DataFrame({"equity": equity[stretch], "drawdown": drawdown[stretch]})
+    if outage is not None:
+        path["outage"] = (path.index >= outage[0]) & (path.index < outage[1])
     for sym in data.symbols:
         path[sym] = data[sym]["close"].reindex(path.index)
     return Replay(scenario=s.name, source=source, start=path.index[0], end=path.index[-1], path=path,
-                  pnl=float(path["equity"].iloc[-1]) - base, max_drawdown=float(path["drawdown"].max()), result=result)
+                  pnl=float(path["equity"].iloc[-1]) - base, max_drawdown=float(path["drawdown"].max()), result=result,
+                  outage=outage)

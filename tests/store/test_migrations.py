@@ -47,3 +47,28 @@ def test_normalise_url_when_unsupported_names_choices(url: str) -> None:
 
 def test_normalise_url_when_postgres_picks_psycopg() -> None:
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+
+
+def test_migrate_when_runs_predate_books_keeps_them_without_book(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session, select
+
+    from athena.store import RunRow
+    from athena.store import migrations as steps
+
+    store = Store(db_url)
+    monkeypatch.setattr(steps, "MIGRATIONS", tuple(m for m in MIGRATIONS if m.version < 11))
+    migrate(store)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO runs (id, kind, strategy, params, config_hash, data_fingerprint, metrics, artefacts, "
+            "status, created_by, created_at) VALUES ('old1', 'backtest', 's', '{}', 'h', 'f', '{}', '{}', "
+            "'completed', 'admin', %s)" % ("?" if store.dialect == "sqlite" else "%s"),
+            (datetime(2026, 1, 1, tzinfo=UTC),))
+    monkeypatch.setattr(steps, "MIGRATIONS", MIGRATIONS)
+    assert [m.version for m in migrate(store)] == [m.version for m in MIGRATIONS if m.version >= 11]
+    with Session(store.engine) as s:
+        row = s.exec(select(RunRow)).one()
+    assert (row.id, row.symbols, row.book) == ("old1", None, None)
+    store.dispose()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from athena import stress
 from athena.data import Bars
 from athena.errors import InvalidInput
+from athena.strategies.base import BarView, Strategy
 from athena.testing import bar_frame, sample_bars
 
 
@@ -70,3 +72,37 @@ def test_plots_when_built_hold_one_bar_per_scenario_and_the_replay_path() -> Non
     glyph = fig.renderers[0]
     assert isinstance(glyph.glyph, HBar)
     assert glyph.data_source.data["color"] == ["firebrick", "steelblue"]
+
+
+class _BuyThenStop(Strategy):
+    """Buy 10 on the last calm bar with a sell stop at 93; buy 1 more on the stretch's first bar."""
+
+    def on_bar(self, bar: BarView) -> None:
+        if bar.time == CALM_END:
+            self.buy(size=10)
+            self.sell(size=10, stop=93.0)
+        elif bar.time == CALM_END + pd.Timedelta(hours=1):
+            self.buy(size=1)
+
+
+CALM_END = pd.Timestamp("2024-01-01 09:00", tz="UTC")
+
+
+def test_replay_when_exchange_out_fills_waiting_orders_at_the_open_after_it() -> None:
+    bars = Bars({"AAA": bar_frame([100.0] * 10, timeframe="1h")}, "1h")
+    # Flat history: no noise, so the stretch closes at 100 x 0.8^(k/5): 95.64, 91.47, 87.49, 83.67, 80.
+    calm = stress.replay(_BuyThenStop, stress.price_shock(-0.2), bars, length=5, cash=10_000.0)
+    out = stress.replay(_BuyThenStop, stress.combine(stress.price_shock(-0.2), stress.exchange_outage(150)), bars,
+                        length=5, cash=10_000.0)
+    closes = [100 * 0.8 ** (k / 5) for k in range(1, 6)]
+    start = CALM_END + pd.Timedelta(hours=1)
+    assert out.outage == (start, start + pd.Timedelta(minutes=150))
+    assert out.path["outage"].tolist() == [True, True, True, False, False]
+    fills = out.result.fills.set_index("size")["price"]
+    # Without the outage: the buy fills at the first close, the stop at 93 on the second bar.
+    calm_fills = calm.result.fills.set_index("size")["price"]
+    assert calm_fills[1.0] == pytest.approx(closes[0]) and calm_fills[-10.0] == pytest.approx(93.0)
+    # With it: nothing fills on the three outage bars; both wait for the fourth bar's open (the third close).
+    assert fills[1.0] == pytest.approx(closes[2]) and fills[-10.0] == pytest.approx(closes[2])
+    assert out.pnl == pytest.approx(10 * (closes[2] - 100) + 1 * (closes[4] - closes[2]))
+    assert calm.pnl == pytest.approx(10 * (93 - 100) + 1 * (closes[4] - closes[0]))

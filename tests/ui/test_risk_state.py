@@ -297,3 +297,33 @@ def test_run_scenario_when_it_crashes_frees_the_page_and_says_so(
     assert state.stress.busy, "a crashed run must not block the next one"
     with pytest.raises(RuntimeError):
         state.stress.wait()
+
+
+def test_refresh_when_engine_published_var_shows_it_against_max_var(
+    book: list[int], sqlite_workspace: Workspace, clock: SimulatedClock, admin: Console,
+    log_in: Callable[[Role], ShellState],
+) -> None:
+    state = log_in(Role.VIEWER).risk
+    state.refresh()
+    assert {row["name"]: row["value"] for row in state.vitals}["Engine VaR 99% 1d"] is None
+    assert "BTC/USDT has 11 snapshot returns, 100 needed" in state.engine_var_method
+    engine = Engine(sqlite_workspace)
+    more = [50000 + 300 * ((k * 7) % 11 - 5) for k in range(100)]
+    for price in more:
+        clock.advance(1)
+        mark(sqlite_workspace, price)
+        engine.snapshot()
+    admin.set_limit("global", "MAX_VAR", warn="1000", breach="2000")
+
+    state.refresh()
+
+    marks = np.array(book + more[:-1], dtype=np.float64)
+    returns = marks[1:] / marks[:-1] - 1
+    pnl = returns * more[-1]  # 1 BTC at the last mark
+    cut = np.quantile(pnl, 0.01)
+    day = np.sqrt(86_400)
+    vitals = {row["name"]: row for row in state.vitals}
+    assert vitals["Engine VaR 99% 1d"]["value"] == pytest.approx(-cut * day)
+    assert vitals["Engine CVaR 99% 1d"]["value"] == pytest.approx(-pnl[pnl <= cut].mean() * day)
+    assert vitals["Engine VaR 99% 1d"]["level"] == "BREACH" and vitals["Engine VaR 99% 1d"]["breach"] == 2000
+    assert state.engine_var_method.startswith("historical simulation, 99%, 1d (square root of time), 111 snapshot")

@@ -31,11 +31,23 @@ VITALS: dict[str, LimitKind | None] = {
     "CVaR 95%": None,
     "VaR 99%": None,
     "CVaR 99%": None,
+    "Engine VaR 99% 1d": LimitKind.MAX_VAR,
+    "Engine CVaR 99% 1d": None,
 }
 MANDATE_COLUMNS = ["scope", "kind", "warn", "breach", "action", "value", "level"]
 #: Approval requests this page lets an ADMIN decide.
 APPROVAL_ACTIONS = ("killswitch.reset", "mandate.loosen")
 _EDITABLE = [k.value for k in LimitKind if k is not LimitKind.ALLOWED_SYMBOLS]
+
+
+def _published_method(published: dict[str, Any]) -> str:
+    if not published:
+        return "the engine has published no VaR yet"
+    if published.get("var") is None:
+        return f"the engine could not measure it: {published.get('reason', '')}"
+    return (f"{published['method']} simulation, {published['confidence']:.0%}, {published['horizon']} "
+            f"(square root of time), {published['observations']} snapshot returns of "
+            f"{published['period_s']:.3g} s, published with the snapshot")
 
 
 class RiskState(PageState):
@@ -46,6 +58,8 @@ class RiskState(PageState):
     vitals = param.List(default=[], item_type=dict, doc=(
         "One row per vital: name, value, warn, breach and level (OK, WARN, BREACH or NO LIMIT)."))
     var_method = param.String(default="", doc="How VaR and CVaR were measured.")
+    engine_var_method = param.String(default="", doc=(
+        "How the engine measured the VaR and CVaR it published with its latest snapshot, or why it could not."))
     mandates = param.DataFrame(default=pd.DataFrame(columns=MANDATE_COLUMNS), doc=(
         "Every limit with its live value and warn/breach state (pre-trade kinds show no value)."))
     trading_state = param.String(default="ACTIVE", doc="Global trading state: ACTIVE, REDUCING or HALTED.")
@@ -102,7 +116,7 @@ class RiskState(PageState):
         show(self, trading_state=states[GLOBAL].value if GLOBAL in states else "ACTIVE")
         limits = self.run(console.limits) or []
         if view is not None:
-            self._vitals(view, latest.id if latest else 0, [lim for lim in limits if lim.scope == GLOBAL])
+            self._vitals(view, latest, [lim for lim in limits if lim.scope == GLOBAL])
         self._mandates(limits)
         show(self.stress, summary=latest.detail.get("stress", {}) if latest is not None else {})
         approvals = self.run(lambda: console.list_approvals(ApprovalStatus.PENDING)) or []
@@ -116,8 +130,10 @@ class RiskState(PageState):
         self.stress.collect()
         return 0
 
-    def _vitals(self, view: PortfolioView, latest_id: int, limits: list[Limit]) -> None:
+    def _vitals(self, view: PortfolioView, latest: Snapshot | None, limits: list[Limit]) -> None:
         console = self.console
+        latest_id = latest.id if latest else 0
+        published = latest.detail.get("var", {}) if latest is not None else {}
         now = console.workspace.clock.now()
         after = self._history[-1].id if self._history else max(0, latest_id - VAR_WINDOW)
         self._history = (self._history + (self.run(lambda: console.snapshots(after, VAR_WINDOW)) or []))[-VAR_WINDOW:]
@@ -131,6 +147,7 @@ class RiskState(PageState):
             "Drawdown": float(drawdown(view.nav, peak)),
             "Daily loss": float(max(Decimal(0), opening.nav - view.nav)) if opening is not None else 0.0,
             "VaR 95%": risk["var95"], "CVaR 95%": risk["cvar95"], "VaR 99%": risk["var99"], "CVaR 99%": risk["cvar99"],
+            "Engine VaR 99% 1d": published.get("var"), "Engine CVaR 99% 1d": published.get("cvar"),
         }
         by_kind = {lim.kind: lim for lim in limits}
         rows = []
@@ -141,7 +158,7 @@ class RiskState(PageState):
             rows.append({"name": name, "value": value, "warn": None if limit is None or limit.warn is None
                          else float(limit.warn), "breach": None if limit is None else float(limit.breach),
                          "level": level})
-        show(self, vitals=rows, var_method=method)
+        show(self, vitals=rows, var_method=method, engine_var_method=_published_method(published))
 
     def _mandates(self, limits: list[Limit]) -> None:
         statuses = self.run(self.console.mandate_status) or []

@@ -33,7 +33,7 @@ def _figure(name: str, value: float | None) -> str:
     return money(value)
 
 
-def _vitals_html(vitals: list[dict[str, Any]], method: str) -> str:
+def _vitals_html(vitals: list[dict[str, Any]], method: str, engine_method: str) -> str:
     cards = []
     for row in vitals:
         color = _LEVEL_COLORS.get(row["level"], "muted")
@@ -41,7 +41,8 @@ def _vitals_html(vitals: list[dict[str, Any]], method: str) -> str:
                   f"warn {_figure(row['name'], row['warn'])} / breach {_figure(row['name'], row['breach'])}")
         cards.append(stat_card(row["name"], big(_figure(row["name"], row["value"]), color if row["level"] != "OK"
                                                 else None) + badge(row["level"], color) + small(bounds), color))
-    return grid(cards, min_width=170) + f'<div style="margin-top:8px">{small("VaR/CVaR: " + method)}</div>'
+    return (grid(cards, min_width=170) + f'<div style="margin-top:8px">{small("VaR/CVaR: " + method)}</div>'
+            f'<div>{small("Engine VaR/CVaR: " + engine_method)}</div>')
 
 
 def _kill_html(state: str) -> str:
@@ -98,7 +99,7 @@ class RiskView(Viewer):
             pn.Column(heading("Kill switch"), pn.pane.HTML(pn.bind(_kill_html, s.param.trading_state),
                                                            sizing_mode="stretch_width"), *self._kill_controls(), **box),
             pn.Column(heading("Vitals", "The global book against its mandate's warn and breach levels."),
-                      pn.pane.HTML(pn.bind(_vitals_html, s.param.vitals, s.param.var_method),
+                      pn.pane.HTML(pn.bind(_vitals_html, s.param.vitals, s.param.var_method, s.param.engine_var_method),
                                    sizing_mode="stretch_width"), **box),
             pn.Column(heading("Mandates", "Every limit, its live value and state; pre-trade kinds act on orders."),
                       self._mandates, *self._limit_form(), **box),
