@@ -93,6 +93,7 @@ def record_backtest(result: Any, *, name: str = "") -> str | None:
     """
     from athena import connect
     from athena.jobs.runner import JOBS_ACTOR
+    from athena.stress.portfolio import Portfolio
 
     job_id = os.environ.get("ATHENA_JOB_ID", "")
     if not job_id:
@@ -106,7 +107,8 @@ def record_backtest(result: Any, *, name: str = "") -> str | None:
                              config_hash=result.config_hash, data_fingerprint=result.data_fingerprint,
                              metrics=summary["metrics"],
                              artefacts={"job": job_id, "equity": str(equity), "notebook": job.output_notebook,
-                                        "html": job.output_html, "ref": result.strategy})
+                                        "html": job.output_html, "ref": result.strategy},
+                             symbols=result.bars.symbols, book=Portfolio.from_backtest(result).to_run_book())
     return run.id
 
 

@@ -62,6 +62,11 @@ def test_run_when_notebook_succeeds_records_outputs_progress_and_audit(admin: Co
     assert final.progress == 1.0 and seen[-1] == 1.0
     assert Path(final.output_notebook).exists() and "<html" in Path(final.output_html).read_text()[:500].lower()
     assert notebook_progress(Path(final.output_notebook)) == 1.0
+    (recorded,) = admin.list_runs()
+    book = recorded.book
+    assert recorded.symbols == ("SYN",) and book is not None
+    nav = book.cash + sum(qty * book.marks[symbol] for symbol, qty in book.positions.items())
+    assert float(nav) == pytest.approx(recorded.metrics["final_equity"], rel=1e-9)
     actions = [(e.actor, e.action) for e in admin.audit(AuditFilter(subject="job:", newest_first=False))]
     assert actions == [("admin", "jobs.start"), ("system:jobs", "jobs.claim"), ("system:jobs", "jobs.running"),
                        ("system:jobs", "jobs.succeeded")]
