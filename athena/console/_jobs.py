@@ -65,20 +65,24 @@ class JobsMixin(ConsoleCore):
             raise InvalidInput(f"timeout_s must be > 0, was {timeout_s}")
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
-            job = spec(name)
-            values = validate_params(job, params or {})
-            job_id = uuid.uuid4().hex
-            out = self.workspace.settings.home / "jobs" / f"{now:%Y%m%d}-{job_id[:12]}"
-            out.mkdir(parents=True, exist_ok=True)
-            row = JobRow(id=job_id, name=name, params=canonical_json(values), status="queued", requested_by=who.actor,
-                         created_at=now, timeout_s=timeout_s, output_notebook=str(out / f"{name}.ipynb"),
-                         output_html=str(out / f"{name}.html"), log_path=str(out / "log.txt"))
-            s.add(row)
-            s.flush()
-            return Done(_record(row), {"job_id": job_id, "job": name, "params": values, "timeout_s": timeout_s},
+            values = validate_params(spec(name), params or {})
+            row = self._queue_job(s, now, who, name, values, timeout_s)
+            return Done(_record(row), {"job_id": row.id, "job": name, "params": values, "timeout_s": timeout_s},
                         ["JobQueued"])
 
         return self._write(Permission.JOBS_RUN, "jobs.start", f"job:{name}", work)  # type: ignore[no-any-return]
+
+    def _queue_job(self, s: Session, now: datetime, who: Identity, name: str, values: dict[str, Any],
+                   timeout_s: int) -> JobRow:
+        job_id = uuid.uuid4().hex
+        out = self.workspace.settings.home / "jobs" / f"{now:%Y%m%d}-{job_id[:12]}"
+        out.mkdir(parents=True, exist_ok=True)
+        row = JobRow(id=job_id, name=name, params=canonical_json(values), status="queued", requested_by=who.actor,
+                     created_at=now, timeout_s=timeout_s, output_notebook=str(out / f"{name}.ipynb"),
+                     output_html=str(out / f"{name}.html"), log_path=str(out / "log.txt"))
+        s.add(row)
+        s.flush()
+        return row
 
     def claim_job(self, job_id: str) -> JobRecord:
         """Take a queued job for this runner so no other runner starts it (runner system actors only; audited).
