@@ -15,19 +15,17 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from athena.console import Console, JobRecord
-from athena.console._jobs import FINAL
+from athena.console._jobs import ACTIVE, FINAL, this_runner
 from athena.errors import InvalidConfig, InvalidInput
 from athena.store import JobRow
 
-__all__ = ["ACTIVE", "JOBS_ACTOR", "max_concurrent", "notebook_progress", "run"]
+__all__ = ["ACTIVE", "JOBS_ACTOR", "lease_seconds", "max_concurrent", "notebook_progress", "run"]
 
 JOBS_ACTOR = "jobs"
-
-#: Statuses of a job some runner owns and has not finished.
-ACTIVE = ("claimed", "running")
 
 
 def max_concurrent() -> int:
@@ -36,6 +34,18 @@ def max_concurrent() -> int:
     if not value.isdigit() or int(value) < 1:
         raise InvalidConfig(f"ATHENA_JOBS_MAX must be a whole number >= 1, was {value!r}")
     return int(value)
+
+
+def lease_seconds() -> float:
+    """Return how long a claim holds without a heartbeat (``ATHENA_JOBS_LEASE_S``, default 30 s)."""
+    value = os.environ.get("ATHENA_JOBS_LEASE_S", "30")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0:
+        raise InvalidConfig(f"ATHENA_JOBS_LEASE_S must be a number of seconds > 0, was {value!r}")
+    return seconds
 
 
 def _wait_for_slot(console: Console, job: JobRecord, poll_s: float) -> bool:
@@ -73,6 +83,16 @@ def _follow(console: Console, job: JobRecord, on_progress: Callable[[float], Non
     return current
 
 
+def _renew(console: Console, job_id: str, lease_s: float) -> None:
+    """Extend this runner's lease on a job it still holds (a heartbeat: recorded, not audited)."""
+    ws = console.workspace
+    with ws.store.write() as s:
+        row = s.get(JobRow, job_id)
+        if row is not None and row.status in ACTIVE and row.runner == this_runner():
+            row.lease_until = ws.clock.now() + timedelta(seconds=lease_s)
+            s.add(row)
+
+
 def run(console: Console, job: JobRecord, *, on_progress: Callable[[float], None] | None = None,
         poll_s: float = 0.2, claimed: bool = False) -> JobRecord:
     """Execute ``job`` to a final state and return it (succeeded, failed, cancelled or timed_out).
@@ -86,7 +106,7 @@ def run(console: Console, job: JobRecord, *, on_progress: Callable[[float], None
         if not _wait_for_slot(console, job, poll_s):
             return _follow(console, job, on_progress, poll_s)
         try:
-            ws.system(JOBS_ACTOR).claim_job(job.id)
+            ws.system(JOBS_ACTOR).claim_job(job.id, lease_s=lease_seconds())
         except InvalidInput:
             return _follow(console, job, on_progress, poll_s)
     env = {**os.environ, "ATHENA_HOME": str(ws.settings.home), "ATHENA_DB_URL": ws.settings.db_url,
@@ -95,8 +115,11 @@ def run(console: Console, job: JobRecord, *, on_progress: Callable[[float], None
         proc = subprocess.Popen([sys.executable, "-m", "athena.jobs.worker", job.id], env=env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + job.timeout_s
-    last = -1.0
+    last, lease_s, renewed = -1.0, lease_seconds(), time.monotonic()
     while proc.poll() is None:
+        if time.monotonic() - renewed >= lease_s / 3:
+            _renew(console, job.id, lease_s)
+            renewed = time.monotonic()
         if time.monotonic() > deadline:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
