@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import socket
 import threading
+import time
 from collections.abc import Callable
 
 from athena.console import Console, JobRecord
@@ -122,9 +123,12 @@ class JobsService:
     def serve(self) -> None:
         """Run the loop until :meth:`stop`; then cancel the jobs still running and wait for them."""
         self._log(f"jobs service up ({self.slots} at a time)")
+        next_reap = time.monotonic()
         while not self._stop.is_set():
             try:
-                self.reap_lost()
+                if time.monotonic() >= next_reap:
+                    self.reap_lost()
+                    next_reap = time.monotonic() + min(self.lease_s / 3, 5.0)
                 for job in self.claim_next():
                     self._start(job)
             except AthenaError as exc:
