@@ -57,6 +57,8 @@ def dask_client(address: str, timeout_s: float = 10.0) -> Any:
 
     Raises
     ------
+    InvalidConfig
+        ``address`` is not a Dask address (``tcp://host:port``).
     Unavailable
         The scheduler does not answer within ``timeout_s``.
     """
@@ -66,6 +68,9 @@ def dask_client(address: str, timeout_s: float = 10.0) -> Any:
 
     try:
         return Client(address, timeout=f"{timeout_s}s", set_as_default=False)  # type: ignore[no-untyped-call]
+    except ValueError as exc:
+        raise InvalidConfig(f"ATHENA_DASK_ADDRESS must be a Dask address like tcp://host:8786, was {address!r}: "
+                            f"{exc}") from exc
     except (OSError, TimeoutError) as exc:
         raise Unavailable(f"Dask scheduler at ATHENA_DASK_ADDRESS={address!r} is unreachable: {exc}") from exc
 

@@ -69,18 +69,22 @@ def run_on_worker(job_id: str, env: dict[str, str], log_path: str, poll_s: float
     """Run a job's worker process on this (cluster) machine until it ends; return its exit code.
 
     The process is killed, with its kernel, when the job is cancelled or timed out, when it
-    outlives another final state by a grace period, or when this task is itself torn down.
+    outlives another final state by a grace period, or when this task is itself torn down. A job
+    no longer ``claimed`` (a retried task whose first worker died) is not started again: -1.
     """
     from athena.console._jobs import FINAL
     from athena.model import Role
     from athena.workspace import connect
 
+    ws = connect(Path(env["ATHENA_HOME"]), env.get("ATHENA_DB_URL") or None)
+    watcher = ws.system("jobs", Role.VIEWER)
+    if _job_status(watcher, job_id) != "claimed":
+        ws.close()
+        return -1  # a retry of a task whose first worker died: the job started once already, never twice
     full = {k: v for k, v in {**os.environ, **env}.items() if k != "ATHENA_DASK_ADDRESS"}
     with open(log_path, "ab") as log:
         proc = subprocess.Popen([sys.executable, "-m", "athena.jobs.worker", job_id], env=full,
                                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    ws = connect(Path(env["ATHENA_HOME"]), env.get("ATHENA_DB_URL") or None)
-    watcher = ws.system("jobs", Role.VIEWER)
     ended_at: float | None = None
     try:
         while proc.poll() is None:

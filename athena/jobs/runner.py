@@ -1,10 +1,11 @@
 """Run a queued job in its own process group, watch its progress and enforce its time limit.
 
 The worker process (``python -m athena.jobs.worker JOB_ID``) runs here or, with
-``ATHENA_DASK_ADDRESS`` set, on a Dask cluster worker (:mod:`athena.jobs.executor`); it executes the
-notebook with papermill; papermill saves the output notebook after every cell, so progress is the share of
-cells marked completed. The kernel exits when its parent worker dies (ipykernel's parent
-poller), so killing the worker's process group on cancel or timeout leaves nothing running.
+``ATHENA_DASK_ADDRESS`` set, on a Dask cluster worker (:mod:`athena.jobs.executor`); it executes
+the notebook with papermill, which saves the output notebook after every cell, so progress is the
+share of cells marked completed. While the job runs its runner renews the claim's lease. The
+kernel exits when its parent worker dies (ipykernel's parent poller), so killing the worker's
+process group on cancel or timeout leaves nothing running.
 """
 
 from __future__ import annotations
@@ -121,8 +122,10 @@ def run(console: Console, job: JobRecord, *, on_progress: Callable[[float], None
     bot = ws.system(JOBS_ACTOR)
     try:
         execution = start(job.id, env, job.log_path)
-    except Unavailable as exc:
-        return bot.record_job_state(job.id, "failed", error={"reason": str(exc)})
+    except (InvalidConfig, Unavailable) as exc:
+        failed = bot.record_job_state(job.id, "failed", error={"reason": str(exc)})
+        bot.raise_alert("critical", f"job:{job.name}", f"job {job.id[:12]} could not start: {exc}")
+        return failed
     deadline = time.monotonic() + job.timeout_s
     last, lease_s, renewed = -1.0, lease_seconds(), time.monotonic()
     while execution.poll() is None:

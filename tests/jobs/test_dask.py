@@ -102,3 +102,15 @@ def test_connect_when_the_dask_scheduler_is_unreachable_says_which_address() -> 
     with pytest.raises(Unavailable, match=f"Dask scheduler at ATHENA_DASK_ADDRESS='tcp://127.0.0.1:{port}' "
                                           "is unreachable"):
         dask_client(f"tcp://127.0.0.1:{port}", timeout_s=1)
+
+
+def test_run_when_dask_address_is_malformed_fails_the_job_naming_it_and_raises_an_alert(
+        admin: Console, slow_jobs: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from athena.audit import AuditFilter
+
+    monkeypatch.setenv("ATHENA_DASK_ADDRESS", "localhost")
+    final = run(admin, admin.start_job("slow", {"seconds": "1"}))
+    assert final.status == "failed" and final.error is not None and final.pid is None
+    assert "ATHENA_DASK_ADDRESS must be a Dask address like tcp://host:8786, was 'localhost'" in final.error["reason"]
+    alert = admin.audit(AuditFilter(action="alerts.raise", limit=1))[0]
+    assert alert.payload["severity"] == "critical" and "could not start" in alert.payload["message"]
