@@ -32,15 +32,47 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from athena.errors import InvalidConfig
 
-__all__ = ["AlertSettings", "KdfSettings", "SecuritySettings", "Settings", "TradingSettings", "redact_url"]
+__all__ = ["AlertSettings", "KdfSettings", "SecuritySettings", "Settings", "TradingSettings", "dask_address",
+           "dask_client", "redact_url"]
 
 _URL_PASSWORD = re.compile(r"(?P<head>[a-z0-9+]+://[^:/@]+:)(?P<secret>[^@]+)(?P<tail>@)", re.I)
+
+
+def dask_address() -> str | None:
+    """Return the Dask scheduler that sweeps, walk-forward windows and jobs go to, or None to run locally.
+
+    Set by ``ATHENA_DASK_ADDRESS`` (``tcp://host:8786``).
+    """
+    return os.environ.get("ATHENA_DASK_ADDRESS") or None
+
+
+def dask_client(address: str, timeout_s: float = 10.0) -> Any:
+    """Return a ``distributed.Client`` connected to ``address`` (close it when done).
+
+    Raises
+    ------
+    InvalidConfig
+        ``address`` is not a Dask address (``tcp://host:port``).
+    Unavailable
+        The scheduler does not answer within ``timeout_s``.
+    """
+    from distributed import Client
+
+    from athena.errors import Unavailable
+
+    try:
+        return Client(address, timeout=f"{timeout_s}s", set_as_default=False)  # type: ignore[no-untyped-call]
+    except ValueError as exc:
+        raise InvalidConfig(f"ATHENA_DASK_ADDRESS must be a Dask address like tcp://host:8786, was {address!r}: "
+                            f"{exc}") from exc
+    except (OSError, TimeoutError) as exc:
+        raise Unavailable(f"Dask scheduler at ATHENA_DASK_ADDRESS={address!r} is unreachable: {exc}") from exc
 
 
 def redact_url(url: str) -> str:

@@ -106,6 +106,7 @@ ACTIONS: list[tuple[str, Permission, Callable[[Scene], Any]]] = [
      lambda s: s.actor.set_trading_state("ACTIVE", strategy="alpha", reason="start")),
     ("killswitch.engage", Permission.KILLSWITCH_ENGAGE, lambda s: s.actor.engage_kill_switch("drill")),
     ("jobs.start", Permission.JOBS_RUN, lambda s: s.actor.start_job("backtest", {"periods": "100"})),
+    ("jobs.schedule", Permission.JOBS_RUN, lambda s: s.actor.schedule_job("daily_report", "0 7 * * *")),
     ("strategies.register", Permission.STRATEGIES_EDIT,
      lambda s: s.actor.register_strategy("alpha", "sma_cross", ["BTC/USDT"])),
     ("mandates.set", Permission.MANDATES_EDIT,

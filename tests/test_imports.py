@@ -5,7 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ["panel", "bokeh.models.widgets", "ipywidgets", "jupyter_client", "ipykernel", "ccxt", "voila", "numba"]
+HEAVY = ["panel", "bokeh.models.widgets", "ipywidgets", "jupyter_client", "ipykernel", "ccxt", "voila", "numba",
+         "dask", "distributed"]
 
 
 def test_import_athena_when_fresh_interpreter_loads_no_heavy_modules() -> None:

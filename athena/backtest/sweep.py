@@ -18,6 +18,7 @@ from athena.backtest.config import BacktestConfig
 from athena.backtest.engine import Engine, RunOutput
 from athena.backtest.metrics import Metrics, compute_metrics
 from athena.backtest.result import as_bars
+from athena.config import dask_address
 from athena.data.bars import Bars
 from athena.errors import InvalidInput, InvalidParameter
 from athena.strategies.base import Strategy
@@ -190,6 +191,8 @@ def _fast_metrics(cls: type[Strategy], bars: Bars, config: BacktestConfig, param
 
 
 _WORKER: dict[str, Any] = {}
+#: Combinations per cluster task: big enough to amortise a task, small enough to spread the grid.
+_CLUSTER_CHUNK = 8
 
 
 def _init_worker(cls: type[Strategy], bars: Bars, config: BacktestConfig, fast: bool) -> None:
@@ -232,6 +235,7 @@ def sweep(
     mode: Mode = "auto",
     n_jobs: int = 1,
     progress: bool = True,
+    cluster: bool = True,
 ) -> SweepResult:
     """Backtest every combination of a parameter grid.
 
@@ -255,6 +259,9 @@ def sweep(
         Worker processes; ``-1`` uses every core. One runs in this process.
     progress : bool
         Show a tqdm progress bar.
+    cluster : bool
+        With ``ATHENA_DASK_ADDRESS`` set, run the combinations on that Dask cluster instead of
+        ``n_jobs`` local processes (same rows either way); False keeps them here.
 
     Returns
     -------
@@ -306,7 +313,14 @@ def sweep(
         raise InvalidInput(f"n_jobs must be >= 1 or -1, was {n_jobs}")
     rows: list[dict[str, object]] = []
     with tqdm(total=len(valid), desc=f"sweep {cls.name}", unit="run", disable=not progress) as bar:
-        if workers == 1 or len(valid) < 2:
+        address = dask_address() if cluster else None
+        if address and len(valid) >= 2:
+            from athena.backtest.cluster import sweep_chunks
+
+            for chunk in sweep_chunks(address, cls, data, config, fast, list(_chunks(valid, _CLUSTER_CHUNK))):
+                rows.extend(chunk)
+                bar.update(len(chunk))
+        elif workers == 1 or len(valid) < 2:
             ind = Indicators(data.frame) if fast else None
             for params in valid:
                 rows.append(_row(cls, data, config, params, fast, ind))

@@ -12,7 +12,8 @@ import pandas as pd
 from athena.backtest.config import BacktestConfig
 from athena.backtest.metrics import Metrics, compute_metrics
 from athena.backtest.result import as_bars
-from athena.backtest.sweep import _check_objective, evaluate, sweep
+from athena.backtest.sweep import SweepResult, _check_objective, evaluate, sweep
+from athena.config import dask_address
 from athena.data.bars import Bars, nanos
 from athena.errors import InvalidInput
 from athena.strategies.base import Strategy
@@ -164,7 +165,9 @@ def walk_forward(
     cash, commission, fixed_commission, slippage_bps, fill, fractional, periods_per_year
         As for :func:`athena.backtest.run`.
     mode, n_jobs
-        As for :func:`athena.backtest.sweep`.
+        As for :func:`athena.backtest.sweep`. With ``ATHENA_DASK_ADDRESS`` set, the in-sample
+        optimisation of every window runs on that Dask cluster at once (one task per window)
+        and ``n_jobs`` is not used; the out-of-sample runs chain here, as they depend on each other.
     progress : bool
         Show a progress bar over windows.
 
@@ -198,13 +201,20 @@ def walk_forward(
     exposure_bars = 0.0
     traded = 0.0
     names = tuple(grid)
+    address = dask_address()
+    train_spans = [(timeline[lo], timeline[start]) for lo, start, _ in plan]
+    if address:
+        from athena.backtest.cluster import cluster_map
+
+        insamples = cluster_map(address, _insample, [(cls, data.slice(a, b), grid, cash, costs, mode, 1)
+                                                      for a, b in train_spans])
     for k, (lo, start, stop) in enumerate(tqdm(plan, desc=f"walk-forward {cls.name}", disable=not progress)):
         t_lo, t_start = timeline[lo], timeline[start]
         t_stop = timeline[stop] if stop < len(timeline) else timeline[-1] + pd.Timedelta(1, "ns")
         row: dict[str, object] = {"window": k, "train_start": t_lo, "train_end": t_start,
                                   "test_start": t_start, "test_end": t_stop}
-        insample = sweep(cls, data.slice(t_lo, t_start), grid, cash=cash, **costs,  # type: ignore[arg-type]
-                         mode=mode, n_jobs=n_jobs, progress=False)
+        insample = (insamples[k] if address else
+                    _insample(cls, data.slice(t_lo, t_start), grid, cash, costs, mode, n_jobs))
         try:
             best = insample.best(objective, min_trades=min_trades)
         except InvalidInput:
@@ -240,6 +250,12 @@ def walk_forward(
     table = pd.DataFrame(rows)
     return WalkForwardResult(cls.name, objective, anchored, table, curve, all_trades, metrics,
                              _stability(table[table["status"] == "ok"], names))
+
+
+def _insample(cls: type[Strategy], bars: Bars, grid: Mapping[str, Sequence[object] | object], cash: float,
+              costs: Mapping[str, object], mode: str, n_jobs: int) -> SweepResult:
+    return sweep(cls, bars, grid, cash=cash, **costs, mode=mode, n_jobs=n_jobs,  # type: ignore[arg-type]
+                 progress=False, cluster=False)
 
 
 def _stability(table: pd.DataFrame, names: tuple[str, ...]) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from athena.cli._stress import risk
               help="Bars a strategy sees before it may trade.")
 @click.pass_context
 def engine(click_ctx: click.Context, tick_s: float, max_ticks: int | None, seed: int, min_bars: int) -> None:
-    """Run the live loop (synthetic feed, paper venue, snapshots) until Ctrl-C or SIGTERM."""
+    """Run the live loop (synthetic feed, paper venue, snapshots, due job schedules) until Ctrl-C or SIGTERM."""
     if click_ctx.invoked_subcommand is not None:
         return
     from athena.runtime.engine import Engine, EngineConfig

@@ -54,6 +54,58 @@ def jobs_run(ctx: Context, name: str, params: tuple[tuple[str, str], ...], timeo
         raise SystemExit(1)
 
 
+@jobs.command("schedule")
+@click.argument("name")
+@click.option("--cron", required=True, metavar="EXPR", help='Five UTC cron fields, e.g. "0 7 * * *".')
+@click.option("-p", "--param", "params", nargs=2, multiple=True, metavar="NAME VALUE", help="Repeatable.")
+@click.option("--timeout", "timeout_s", default=3600, show_default=True, type=click.IntRange(1), help="Seconds.")
+@pass_ctx
+def jobs_schedule(ctx: Context, name: str, cron: str, params: tuple[tuple[str, str], ...], timeout_s: int) -> None:
+    """Run a job on a UTC cron schedule; the engine (`athena engine`) queues each fire."""
+    schedule = ctx.console().schedule_job(name, cron, dict(params), timeout_s=timeout_s)
+    ctx.emit(schedule, lambda: click.echo(f"schedule {schedule.id} {schedule.name} '{schedule.cron}' "
+                                          f"next fires {schedule.next_fire_at:%Y-%m-%d %H:%M} UTC"))
+
+
+@jobs.command("schedules")
+@pass_ctx
+def jobs_schedules(ctx: Context) -> None:
+    """List the job schedules with their next fire time."""
+    rows = ctx.console().schedules()
+    ctx.emit(rows, lambda: table([(s.id, s.name, s.cron, ",".join(f"{k}={v}" for k, v in s.params.items()),
+                                   "paused" if s.paused else "active", f"{s.next_fire_at:%Y-%m-%d %H:%M}",
+                                   (s.last_job_id or "")[:12]) for s in rows],
+                                 ["ID", "JOB", "CRON", "PARAMS", "STATE", "NEXT FIRE (UTC)", "LAST JOB"]))
+
+
+@jobs.command("unschedule")
+@click.argument("schedule_id", type=int)
+@pass_ctx
+def jobs_unschedule(ctx: Context, schedule_id: int) -> None:
+    """Remove a schedule (jobs it queued already are left alone)."""
+    removed = ctx.console().unschedule_job(schedule_id)
+    ctx.emit(removed, lambda: click.echo(f"schedule {removed.id} {removed.name} removed"))
+
+
+@jobs.command("pause-schedule")
+@click.argument("schedule_id", type=int)
+@pass_ctx
+def jobs_pause_schedule(ctx: Context, schedule_id: int) -> None:
+    """Stop a schedule firing until it is resumed."""
+    paused = ctx.console().pause_schedule(schedule_id)
+    ctx.emit(paused, lambda: click.echo(f"schedule {paused.id} {paused.name} paused"))
+
+
+@jobs.command("resume-schedule")
+@click.argument("schedule_id", type=int)
+@pass_ctx
+def jobs_resume_schedule(ctx: Context, schedule_id: int) -> None:
+    """Resume a paused schedule from its next fire after now (fires missed while paused are not run)."""
+    resumed = ctx.console().pause_schedule(schedule_id, paused=False)
+    ctx.emit(resumed, lambda: click.echo(f"schedule {resumed.id} {resumed.name} resumed; next fires "
+                                         f"{resumed.next_fire_at:%Y-%m-%d %H:%M} UTC"))
+
+
 @jobs.command("status")
 @click.argument("job_id", required=False)
 @pass_ctx

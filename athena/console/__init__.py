@@ -14,9 +14,10 @@ from athena.console._approvals import PRIVILEGED_ACTIONS
 from athena.console._audit import AuditMixin
 from athena.console._core import Done
 from athena.console._engine import EngineMixin, EngineStatus, Snapshot
-from athena.console._jobs import JobRecord, JobsMixin
+from athena.console._jobs import JobRecord
 from athena.console._mandates import MandatesMixin
 from athena.console._runs import RunsMixin
+from athena.console._schedules import Schedule, SchedulesMixin
 from athena.console._strategies import Deployment
 from athena.console._trading import Instrument, Mark
 from athena.console._users import UsersMixin
@@ -31,12 +32,13 @@ __all__ = [
     "Instrument",
     "JobRecord",
     "Mark",
+    "Schedule",
     "Snapshot",
     "VenueConfig",
 ]
 
 
-class Console(UsersMixin, MandatesMixin, RunsMixin, EngineMixin, AlertsMixin, JobsMixin, AuditMixin):
+class Console(UsersMixin, MandatesMixin, RunsMixin, EngineMixin, AlertsMixin, SchedulesMixin, AuditMixin):
     """Every operator action, bound to one authenticated identity.
 
     Get one from :meth:`athena.Workspace.login`, :meth:`~athena.Workspace.resume` or

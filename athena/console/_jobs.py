@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import update
@@ -21,9 +23,12 @@ from athena.errors import InvalidInput
 from athena.model import Identity
 from athena.store import JobRow
 
-__all__ = ["FINAL", "JobRecord", "JobsMixin"]
+__all__ = ["ACTIVE", "FINAL", "JobRecord", "JobsMixin", "process_alive", "this_runner"]
 
 FINAL = ("succeeded", "failed", "cancelled", "timed_out")
+
+#: Statuses of a job some runner owns and has not finished.
+ACTIVE = ("claimed", "running")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,13 +50,54 @@ class JobRecord:
     output_html: str
     log_path: str
     error: dict[str, Any] | None
+    runner: str | None = None
+    host: str | None = None
+    lease_until: datetime | None = None
 
 
 def _record(row: JobRow) -> JobRecord:
     return JobRecord(row.id, row.name, json.loads(row.params), row.status, row.requested_by, utc(row.created_at),
                      utc(row.started_at) if row.started_at else None,
                      utc(row.finished_at) if row.finished_at else None, row.progress, row.timeout_s, row.pid,
-                     row.output_notebook, row.output_html, row.log_path, json.loads(row.error) if row.error else None)
+                     row.output_notebook, row.output_html, row.log_path, json.loads(row.error) if row.error else None,
+                     row.runner, row.host, utc(row.lease_until) if row.lease_until else None)
+
+
+def this_runner() -> str:
+    """Return how a runner in this process is named on the jobs it claims: ``host:pid``."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def process_alive(pid: int) -> bool:
+    """Return whether process ``pid`` exists on this host and is not a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    return state not in ("Z", "X")
+
+
+def _kill_group(row: JobRow) -> bool:
+    """Kill the job's worker process group when it runs on this host and is that job's; return whether it was."""
+    if not row.pid or (row.host and row.host != socket.gethostname()) or not process_alive(row.pid):
+        return False
+    try:
+        environ = Path(f"/proc/{row.pid}/environ").read_bytes().split(b"\0")
+    except OSError:
+        environ = []
+    if environ and f"ATHENA_JOB_ID={row.id}".encode() not in environ:
+        return False  # the pid was reused by an unrelated process
+    try:
+        os.killpg(row.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 class JobsMixin(ConsoleCore):
@@ -65,36 +111,80 @@ class JobsMixin(ConsoleCore):
             raise InvalidInput(f"timeout_s must be > 0, was {timeout_s}")
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
-            job = spec(name)
-            values = validate_params(job, params or {})
-            job_id = uuid.uuid4().hex
-            out = self.workspace.settings.home / "jobs" / f"{now:%Y%m%d}-{job_id[:12]}"
-            out.mkdir(parents=True, exist_ok=True)
-            row = JobRow(id=job_id, name=name, params=canonical_json(values), status="queued", requested_by=who.actor,
-                         created_at=now, timeout_s=timeout_s, output_notebook=str(out / f"{name}.ipynb"),
-                         output_html=str(out / f"{name}.html"), log_path=str(out / "log.txt"))
-            s.add(row)
-            s.flush()
-            return Done(_record(row), {"job_id": job_id, "job": name, "params": values, "timeout_s": timeout_s},
+            values = validate_params(spec(name), params or {})
+            row = self._queue_job(s, now, who, name, values, timeout_s)
+            return Done(_record(row), {"job_id": row.id, "job": name, "params": values, "timeout_s": timeout_s},
                         ["JobQueued"])
 
         return self._write(Permission.JOBS_RUN, "jobs.start", f"job:{name}", work)  # type: ignore[no-any-return]
 
-    def claim_job(self, job_id: str) -> JobRecord:
+    def _queue_job(self, s: Session, now: datetime, who: Identity, name: str, values: dict[str, Any],
+                   timeout_s: int) -> JobRow:
+        job_id = uuid.uuid4().hex
+        out = self.workspace.settings.home / "jobs" / f"{now:%Y%m%d}-{job_id[:12]}"
+        out.mkdir(parents=True, exist_ok=True)
+        row = JobRow(id=job_id, name=name, params=canonical_json(values), status="queued", requested_by=who.actor,
+                     created_at=now, timeout_s=timeout_s, output_notebook=str(out / f"{name}.ipynb"),
+                     output_html=str(out / f"{name}.html"), log_path=str(out / "log.txt"))
+        s.add(row)
+        s.flush()
+        return row
+
+    def claim_job(self, job_id: str, *, lease_s: float = 30.0) -> JobRecord:
         """Take a queued job for this runner so no other runner starts it (runner system actors only; audited).
 
         The queued -> claimed change is one conditional update, so of two runners claiming the same
-        job exactly one succeeds; the other gets :class:`InvalidInput` and nothing is written.
+        job exactly one succeeds; the other gets :class:`InvalidInput` and nothing is written. The
+        claim names this process (``host:pid``) and holds a lease of ``lease_s`` seconds, which the
+        runner renews while it runs the job; a claim whose lease ran out is ended by
+        :meth:`fail_lost_job`.
         """
+        if lease_s <= 0:
+            raise InvalidInput(f"lease_s must be > 0, was {lease_s}")
+        runner = this_runner()
+
         def work(s: Session, now: datetime, who: Identity) -> Done:
             taken = s.execute(update(JobRow).where(col(JobRow.id) == job_id, col(JobRow.status) == "queued")
-                              .values(status="claimed"))
+                              .values(status="claimed", runner=runner, lease_until=now + timedelta(seconds=lease_s)))
             row = s.get(JobRow, job_id, populate_existing=True)
             if row is None or taken.rowcount != 1:  # type: ignore[attr-defined]
                 raise InvalidInput(f"no job {job_id!r}" if row is None else f"job {job_id} is {row.status}, not queued")
-            return Done(_record(row), {"job_id": job_id, "job": row.name, "runner": who.actor}, ["JobClaimed"])
+            return Done(_record(row), {"job_id": job_id, "job": row.name, "runner": who.actor, "process": runner,
+                                       "lease_s": lease_s}, ["JobClaimed"])
 
         return self._write(Permission.ENGINE_RUN, "jobs.claim", f"job:{job_id}", work)  # type: ignore[no-any-return]
+
+    def fail_lost_job(self, job_id: str) -> JobRecord:
+        """End a job whose runner was lost: failed, naming the runner (runner system actors only; audited).
+
+        A runner is lost when its lease ran out, or at once when it ran on this host and its process
+        is gone. A leftover worker process group still alive on this host is killed. Raises
+        :class:`InvalidInput`, writing nothing, when the job is not held by a lost runner.
+        """
+        here = socket.gethostname()
+
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            row = s.get(JobRow, job_id)
+            if row is None:
+                raise InvalidInput(f"no job {job_id!r}")
+            host, _, pid = (row.runner or "").rpartition(":")
+            expired = row.lease_until is not None and utc(row.lease_until) < now
+            gone = host == here and pid.isdigit() and not process_alive(int(pid))
+            if row.status not in ACTIVE or not (expired or gone):
+                lease = utc(row.lease_until).isoformat() if row.lease_until else "none"
+                raise InvalidInput(f"job {job_id} is {row.status} (runner {row.runner}, lease until {lease}); "
+                                   "its runner is not lost")
+            killed = _kill_group(row)
+            since = utc(row.lease_until).isoformat() if row.lease_until else "unknown"
+            error = {"reason": f"runner lost: jobs runner pid {pid or '?'} on {host or '?'} stopped renewing its "
+                               f"lease (expired {since})", "runner_host": host, "runner_pid": int(pid) if pid else None,
+                     "worker_pid": row.pid, "worker_killed": killed}
+            row.status, row.finished_at, row.error = "failed", now, json.dumps(error)
+            s.add(row)
+            return Done(_record(row), {"job_id": job_id, "job": row.name, "status": "failed", "error": error},
+                        ["JobFailed"])
+
+        return self._write(Permission.ENGINE_RUN, "jobs.lost", f"job:{job_id}", work)  # type: ignore[no-any-return]
 
     def record_job_state(self, job_id: str, status: str, *, pid: int | None = None,
                          error: dict[str, Any] | None = None) -> JobRecord:
@@ -110,7 +200,7 @@ class JobsMixin(ConsoleCore):
                 raise InvalidInput(f"job {job_id} is already {row.status}")
             row.status = status
             if status == "running":
-                row.started_at, row.pid = now, pid
+                row.started_at, row.pid, row.host = now, pid, socket.gethostname() if pid else None
             else:
                 row.finished_at = now
                 row.progress = 1.0 if status == "succeeded" else row.progress
@@ -129,11 +219,7 @@ class JobsMixin(ConsoleCore):
                 raise InvalidInput(f"no job {job_id!r}")
             if row.status in FINAL:
                 raise InvalidInput(f"job {job_id} already {row.status}; nothing to cancel")
-            if row.pid:
-                try:
-                    os.killpg(row.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+            _kill_group(row)
             row.status, row.finished_at = "cancelled", now
             s.add(row)
             return Done(_record(row), {"job_id": job_id, "job": row.name}, ["JobCancelled"])

@@ -13,7 +13,9 @@ written and published (with every instrument's mark, the stress library's impact
 its one-day historical VaR/CVaR at 99 % from the marks of earlier snapshots, see
 :mod:`athena.risk.var_limit`) and the risk monitor checks
 the mandates, and a symbol whose last price grew older than the workspace's ``stale_after_s``
-raises an alert (orders on it are refused until prices resume, which raises another).
+raises an alert (orders on it are refused until prices resume, which raises another). Each tick
+also fires the job schedules that are due (:class:`athena.jobs.scheduler.Scheduler`, as
+``system:scheduler``), so the jobs service finds their jobs queued.
 :meth:`Engine.run` paces steps on the wall clock until stopped; tests drive :meth:`step` with a
 simulated clock instead.
 """
@@ -39,6 +41,7 @@ from athena.data.feed import SyntheticFeed
 from athena.errors import AthenaError
 from athena.execution import PaperVenue
 from athena.execution.portfolio import PortfolioView, portfolio, starting_cash
+from athena.jobs.scheduler import Scheduler
 from athena.risk.checks import stale_marks
 from athena.risk.var_limit import book_var, history_of
 from athena.runtime.exchange import ExchangeLink
@@ -118,6 +121,7 @@ class Engine:
         self._stop = threading.Event()
         self._runners: dict[str, StrategyRunner] = {}
         self.monitor = RiskMonitor(self.workspace)
+        self.scheduler = Scheduler(self.workspace)
         self._stale: set[str] = set()
 
     def _synthetic_feed(self) -> SyntheticFeed:
@@ -148,7 +152,7 @@ class Engine:
         self._route_trouble = trouble
 
     def step(self) -> dict[str, Decimal]:
-        """Advance the feed one tick, mark and match, route, heartbeat; snapshot when due."""
+        """Advance the feed one tick, mark and match, fire due job schedules, route; snapshot when due."""
         started = time.perf_counter()
         prices, volumes = self._prices()
         ws = self.workspace
@@ -168,6 +172,7 @@ class Engine:
             publish(s, ts=now, type="MarketTick", subject=f"feed:{self._feed_name}", audit_seq=None,
                     payload={"prices": {k: str(v) for k, v in prices.items()}, "fills": fills})
         self.ticks += 1
+        self.scheduler.tick()
         self._route()
         self._run_strategies(now, prices)
         elapsed = self.ticks * self.config.tick_s

@@ -23,6 +23,7 @@ __all__ = [
     "OrderRow",
     "OrderTransitionRow",
     "JobRow",
+    "JobScheduleRow",
     "LimitRow",
     "DeploymentRow",
     "ParamVersionRow",
@@ -320,6 +321,25 @@ class JobRow(SQLModel, table=True):
     output_html: str
     log_path: str
     error: str | None = None
+    runner: str | None = Field(default=None, max_length=128)
+    host: str | None = Field(default=None, max_length=128)
+    lease_until: datetime | None = Field(default=None, sa_column=_aware(nullable=True))
+
+
+class JobScheduleRow(SQLModel, table=True):
+    __tablename__ = "job_schedules"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=64)
+    cron: str = Field(max_length=128)
+    params: str
+    timeout_s: int
+    paused: bool = False
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_column=_aware())
+    next_fire_at: datetime = Field(sa_column=_aware())
+    last_fire_at: datetime | None = Field(default=None, sa_column=_aware(nullable=True))
+    last_job_id: str | None = Field(default=None, max_length=32)
 
 
 class AlertRow(SQLModel, table=True):

@@ -14,25 +14,13 @@ from athena.console import Console
 from athena.errors import InvalidInput, InvalidParameter
 from athena.jobs import UnknownJob, catalog, notebook_progress, run
 from athena.testing import ADMIN_PASSWORD, new_workspace
+from athena.testing.processes import kernels_of
 
 
 @pytest.fixture
 def admin(tmp_path: Path) -> Console:
     ws, _ = new_workspace(tmp_path / "ws")
     return ws.login("admin", ADMIN_PASSWORD)
-
-
-def kernels_of(pid: int) -> list[int]:
-    """Return live processes whose environment names ``pid`` as their Jupyter parent."""
-    found = []
-    for proc in Path("/proc").iterdir():
-        if proc.name.isdigit():
-            try:
-                if f"JPY_PARENT_PID={pid}".encode() in (proc / "environ").read_bytes().split(b"\0"):
-                    found.append(int(proc.name))
-            except OSError:
-                continue
-    return found
 
 
 def test_catalog_when_read_lists_each_notebook_with_typed_parameters() -> None:

@@ -102,7 +102,7 @@ def test_serve_when_two_services_run_each_job_runs_once(admin: Console, home: Pa
     with serving(connect(home), poll_s=0.05), serving(connect(home), poll_s=0.05):
         jobs = [admin.start_job("slow", {"seconds": "1"}) for _ in range(3)]
         results = [final(admin, job) for job in jobs]
-    assert [r.status for r in results] == ["succeeded"] * 3
+    assert [r.status for r in results] == ["succeeded"] * 3, [r.error for r in results]
     for job in jobs:
         assert [a for _, a in actions(admin, job)].count("jobs.running") == 1
         assert [a for _, a in actions(admin, job)].count("jobs.claim") == 1

@@ -111,3 +111,42 @@ def test_select_when_job_finished_offers_notebook_html_and_log(log_in: Callable[
     assert notebook is not None and notebook.suffix == ".ipynb"
     assert html is not None and "<html" in html.read_text()[:500].lower()
     assert state.log_tail != "" and state.log_tail == Path(job.log_path).read_text().strip()[-len(state.log_tail):]
+
+
+def test_schedule_when_quant_schedules_the_form_lists_it_with_next_fire_and_pause_and_remove_work(
+        log_in: Callable[[Role], ShellState], admin: Console) -> None:
+    state = page(log_in(Role.QUANT))
+    state.job_name = "daily_report"
+    state.cron = "30 6 * * MON-FRI"
+
+    made = state.schedule()
+
+    assert made is not None and state.level == "success" and f"Schedule {made.id}" in state.message
+    assert admin.schedules() == [made] and made.params == {"day": ""}
+    row = state.schedule_frame().iloc[0]
+    assert (row["name"], row["cron"], row["state"]) == ("daily_report", "30 6 * * MON-FRI", "active")
+    assert row["next_fire"] == made.next_fire_at.strftime("%Y-%m-%d %H:%M") and row["next_fire"].endswith("06:30")
+    assert state.pause_schedule() is not None and state.schedule_frame().iloc[0]["state"] == "paused"
+    assert state.pause_schedule(False) is not None and state.schedule_frame().iloc[0]["state"] == "active"
+    assert state.unschedule() is not None and state.schedule_frame().empty and admin.schedules() == []
+
+
+def test_schedule_when_cron_is_malformed_says_which_field_and_writes_nothing(
+        log_in: Callable[[Role], ShellState], admin: Console) -> None:
+    state = page(log_in(Role.QUANT))
+    before = admin.verify_audit().entries
+    state.cron = "0 7 * * FUN"
+
+    assert state.schedule() is None
+
+    assert state.level == "warning" and "cron field day-of-week must be 0-7 or SUN-SAT, was 'FUN'" in state.message
+    assert admin.schedules() == [] and admin.verify_audit().entries == before
+
+
+def test_schedule_when_viewer_is_refused_and_nothing_scheduled(log_in: Callable[[Role], ShellState],
+                                                              admin: Console) -> None:
+    state = page(log_in(Role.VIEWER))
+
+    assert state.schedule() is None and state.message.startswith("Refused")
+    assert state.unschedule() is None and state.level == "warning"
+    assert admin.schedules() == []

@@ -98,3 +98,21 @@ def test_runs_when_run_recorded_elsewhere_lists_it_and_shows_report(plane: Contr
 
     report = " ".join(str(p.object) for p in widgets(plane, pn.pane.HTML))
     assert "abababab" in report and "config hash" in report
+
+
+def test_jobs_when_quant_presses_schedule_lists_it_and_pause_and_remove_act_on_the_picked_one(
+        plane: ControlPlane, admin: Console) -> None:
+    sign_in(plane, "quinn", "Jobs")
+    cron = next(w for w in widgets(plane, pn.widgets.TextInput) if w.name == "Cron (UTC)")
+    cron.value = "15 5 * * *"
+    button(plane, "Schedule").clicks += 1
+
+    (made,) = admin.schedules()
+    assert (made.name, made.cron) == ("backtest", "15 5 * * *")
+    listed = next(t for t in widgets(plane, pn.widgets.Tabulator) if "next_fire" in t.value.columns)
+    assert list(listed.value["cron"]) == ["15 5 * * *"] and listed.selection == [0]
+    assert button(plane, "Resume").disabled and not button(plane, "Pause").disabled
+    button(plane, "Pause").clicks += 1
+    assert admin.schedules()[0].paused and not button(plane, "Resume").disabled
+    button(plane, "Remove").clicks += 1
+    assert admin.schedules() == [] and listed.value.empty

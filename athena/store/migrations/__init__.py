@@ -25,6 +25,7 @@ from athena.store.migrations import (
     m0007_jobs,
     m0008_alerts,
     m0009_feed_stats,
+    m0010_job_schedules,
     m0011_run_books,
 )
 
@@ -52,6 +53,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "jobs", m0007_jobs.upgrade),
     Migration(8, "alerts", m0008_alerts.upgrade),
     Migration(9, "feed_stats", m0009_feed_stats.upgrade),
+    Migration(10, "job_schedules", m0010_job_schedules.upgrade),
     Migration(11, "run_books", m0011_run_books.upgrade),
 )
 

@@ -1,4 +1,4 @@
-"""What the Jobs page shows: the allowlisted jobs with their parameter forms, and the job runs."""
+"""What the Jobs page shows: the allowlisted jobs with their parameter forms, the job runs and the schedules."""
 
 from __future__ import annotations
 
@@ -8,17 +8,19 @@ import pandas as pd
 import param
 
 from athena.auth import Permission
-from athena.console import JobRecord
+from athena.console import JobRecord, Schedule
 from athena.errors import AthenaError
 from athena.jobs.catalog import JobSpec, Param, catalog
 from athena.ui.state.base import PageState
 from athena.ui.state.research import FINAL, JOB_COLUMNS, default_value, job_row, tail
 
-__all__ = ["JobsState"]
+__all__ = ["SCHEDULE_COLUMNS", "JobsState"]
+
+SCHEDULE_COLUMNS = ["id", "name", "cron", "params", "state", "next_fire", "last_job"]
 
 
 class JobsState(PageState):
-    """The job catalog, the form of the chosen job, and every job run with live progress."""
+    """The job catalog, the form of the chosen job, every job run with live progress, and the schedules."""
 
     live = True
 
@@ -30,6 +32,9 @@ class JobsState(PageState):
     limit = param.Integer(default=100, bounds=(1, 1_000), doc="How many of the newest job runs to show.")
     selected_id = param.String(default="", doc="Full id of the job run shown in detail.")
     log_tail = param.String(default="", doc="The last lines of the selected job's captured output.")
+    cron = param.String(default="0 7 * * *", doc="UTC cron expression (five fields) the form's job is scheduled on.")
+    schedules = param.List(default=[], item_type=Schedule, doc="Job schedules, soonest next fire first.")
+    selected_schedule = param.Integer(default=0, bounds=(0, None), doc="Id of the schedule acted on (0 for none).")
 
     @property
     def can_run(self) -> bool:
@@ -93,6 +98,9 @@ class JobsState(PageState):
         text = tail(chosen.log_path) if chosen else ""
         if text != self.log_tail:
             self.log_tail = text
+        schedules = self.run(self.console.schedules)
+        if schedules is not None and schedules != self.schedules:
+            self.schedules = schedules
 
     def start(self) -> JobRecord | None:
         """Queue the chosen job with the form's values (checked against the notebook by Console)."""
@@ -104,6 +112,49 @@ class JobsState(PageState):
             self.selected_id = job.id
             self.refresh()
         return job
+
+    def schedule(self) -> Schedule | None:
+        """Schedule the chosen job with the form's values on :attr:`cron` (both checked by Console)."""
+        name, values, cron = self.job_name, dict(self.values), self.cron
+        made = self.run(lambda: self.console.schedule_job(name, cron, values, timeout_s=self.timeout_s),
+                        lambda m: f"Schedule {m.id}: {m.name} on '{m.cron}', next at "
+                                  f"{m.next_fire_at:%Y-%m-%d %H:%M} UTC.")
+        if made is not None:
+            self.selected_schedule = made.id
+            self.refresh()
+        return made
+
+    def pause_schedule(self, paused: bool = True) -> Schedule | None:
+        """Pause the selected schedule, or resume it (``paused=False``)."""
+        chosen = self.selected_schedule
+        if not chosen:
+            self.say("Select a schedule first.", "warning")
+            return None
+        done = self.run(lambda: self.console.pause_schedule(chosen, paused),
+                        lambda m: f"Schedule {m.id} {'paused' if paused else 'resumed'}.")
+        self.refresh()
+        return done
+
+    def unschedule(self) -> Schedule | None:
+        """Remove the selected schedule (jobs it queued stay)."""
+        chosen = self.selected_schedule
+        if not chosen:
+            self.say("Select a schedule first.", "warning")
+            return None
+        done = self.run(lambda: self.console.unschedule_job(chosen), lambda m: f"Schedule {m.id} removed.")
+        if done is not None:
+            self.selected_schedule = 0
+        self.refresh()
+        return done
+
+    def schedule_frame(self) -> pd.DataFrame:
+        """Return the schedules as a table, with their next fire time (UTC)."""
+        return pd.DataFrame([{"id": m.id, "name": m.name, "cron": m.cron,
+                              "params": ", ".join(f"{k}={v}" for k, v in m.params.items()),
+                              "state": "paused" if m.paused else "active",
+                              "next_fire": m.next_fire_at.strftime("%Y-%m-%d %H:%M"),
+                              "last_job": (m.last_job_id or "")[:12]} for m in self.schedules],
+                            columns=SCHEDULE_COLUMNS)
 
     def select(self, job_id: str) -> None:
         """Show the job run whose id starts with ``job_id`` ('' for none)."""
