@@ -1,16 +1,19 @@
-"""Every page served by ``athena up`` as a VIEWER in headless Chromium: nothing that changes state is enabled.
+"""Every page served by ``athena up`` as a VIEWER in headless Chromium: nothing that changes state is enabled,
+and no page blocks while a job runs.
 
 One browser, one login, a loop over the pages. On each page every row a table offers is first
 selected where selection unlocks controls (an open order, a strategy, a queued job, an alert);
 then every control Playwright finds by role inside Panel's shadow DOM (the page's ARIA snapshot)
 must be disabled, except the short, explicit list of navigation, read-only filters and reads
 below. Each page is screenshotted to ``tests/artifacts/ui/viewer-*.png``; no request may fail and
-the console must stay clean.
+the console must stay clean. Then, with a long backtest running in ``athena jobs serve``, the Market data
+page must show each new price within a second, and the Jobs page must show the job running.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +24,7 @@ from playwright.sync_api import Page, expect
 from athena.execution import PaperVenue
 from athena.model import OrderStatus, Role
 from athena.testing import ADMIN_PASSWORD, new_workspace
+from athena.workspace import connect
 
 if TYPE_CHECKING:
     from conftest import Served, Ui, Watch
@@ -134,4 +138,39 @@ def test_viewer_when_visiting_every_page_finds_no_enabled_control_that_changes_s
             offending[name] = extra
 
     assert offending == {}, f"controls a VIEWER can use: {offending}"
+    assert watch.problems == []
+
+
+def test_market_page_when_backtest_job_runs_shows_every_new_price_within_one_second(
+    ui: type[Ui], served: Served, page: Page, watch: Watch
+) -> None:
+    ws = connect(served.home)
+    admin = ws.login("admin", ADMIN_PASSWORD)
+    for queued in admin.jobs():
+        admin.cancel_job(queued.id)  # the job the first test left queued: only the long one runs here
+    ui.sign_in(page, served.url, VIEWER, VIEWER_PASSWORD)
+    page.get_by_role("button", name="Market data", exact=True).click()
+    expect(page.get_by_text("65,000.00").first).to_be_visible()
+    latencies = []
+    with ui.jobs_service(served.home):
+        job = admin.start_job("backtest", {"strategy": "sma_cross", "periods": 5_000_000, "timeframe": "1m"})
+        deadline = time.monotonic() + 60
+        while admin.job(job.id).status != "running" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for step in range(1, 4):
+            price = f"{65_000 + step * 11.25:,.2f}"
+            with ws.store.write() as s:
+                PaperVenue().set_mark(s, "BTC/USDT", price.replace(",", ""), ws.clock.now())
+            written = time.monotonic()
+            page.get_by_text(price).first.wait_for(timeout=5_000)
+            latencies.append(time.monotonic() - written)
+        page.get_by_role("button", name="Jobs", exact=True).click()
+        expect(page.get_by_role("row", name=re.compile(f"^{job.id[:12]} backtest running"))).to_be_visible()
+        ui.shoot(page, "viewer-jobs-running")
+        still = admin.job(job.id).status
+        admin.cancel_job(job.id)
+    ws.close()
+
+    assert still == "running", f"the backtest was {still} before the prices were measured; make it longer"
+    assert max(latencies) <= 1.0, f"new prices took {[f'{x:.2f}' for x in latencies]} s to show during the job"
     assert watch.problems == []
