@@ -21,8 +21,8 @@ from typing import Protocol
 from athena.alerts.model import Alert, Severity
 from athena.config import AlertSettings
 
-__all__ = ["DELIVERY_HEADER", "SIGNATURE_HEADER", "Delivery", "Notifier", "SmtpNotifier", "WebhookNotifier", "deliver",
-           "notifiers_from", "sign"]
+__all__ = ["DELIVERY_HEADER", "SIGNATURE_HEADER", "Delivery", "Notifier", "SmtpNotifier", "WebhookNotifier", "attempt",
+           "deliver", "notifiers_from", "sign"]
 
 SIGNATURE_HEADER = "X-Athena-Signature"
 DELIVERY_HEADER = "X-Athena-Delivery"
@@ -158,8 +158,26 @@ def notifiers_from(settings: AlertSettings) -> list[Notifier]:
     return found
 
 
+def attempt(notifier: Notifier, alert: Alert, key: str = "") -> Delivery:
+    """Send ``alert`` through one notifier and return the outcome; never raise.
+
+    Parameters
+    ----------
+    notifier
+        The channel.
+    alert
+        What to send.
+    key
+        The delivery's key, passed on to the receiver (see :meth:`Notifier.send`).
+    """
+    try:
+        return Delivery(notifier.channel, True, notifier.send(alert, key))
+    except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded, never raised
+        return Delivery(notifier.channel, False, f"{type(exc).__name__}: {exc}"[:500])
+
+
 def deliver(alert: Alert, notifiers: list[Notifier], min_severity: Severity | str = Severity.INFO) -> list[Delivery]:
-    """Send ``alert`` through every notifier if it is at least ``min_severity``; never raise.
+    """Send ``alert`` through every notifier now if it is at least ``min_severity``; never raise.
 
     Returns
     -------
@@ -168,10 +186,4 @@ def deliver(alert: Alert, notifiers: list[Notifier], min_severity: Severity | st
     """
     if alert.severity.rank < Severity(min_severity).rank:
         return []
-    outcomes = []
-    for notifier in notifiers:
-        try:
-            outcomes.append(Delivery(notifier.channel, True, notifier.send(alert)))
-        except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded, never raised
-            outcomes.append(Delivery(notifier.channel, False, f"{type(exc).__name__}: {exc}"[:500]))
-    return outcomes
+    return [attempt(notifier, alert) for notifier in notifiers]

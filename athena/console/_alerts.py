@@ -23,10 +23,12 @@ from athena.alerts import (
     Alert,
     AlertEvent,
     AlertStatus,
+    Delivery,
     DeliveryStatus,
     EventKind,
     QueuedDelivery,
     Severity,
+    attempt,
     lease_until,
     next_status,
     notifiers_from,
@@ -169,13 +171,11 @@ class AlertsMixin(ConsoleCore):
         notifiers = {notifier.channel: notifier for notifier in notifiers_from(settings)}
         for delivery, alert in taken:
             notifier = notifiers.get(delivery.channel)
-            try:
-                if notifier is None:
-                    raise LookupError(f"channel {delivery.channel!r} is no longer configured")
-                ok, detail = True, notifier.send(alert, delivery.key)
-            except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded, never raised
-                ok, detail = False, f"{type(exc).__name__}: {exc}"[:500]
-            self._record_attempt(delivery, ok, detail, give_up=notifier is None)
+            if notifier is None:
+                outcome = Delivery(delivery.channel, False, f"channel {delivery.channel!r} is no longer configured")
+            else:
+                outcome = attempt(notifier, alert, delivery.key)
+            self._record_attempt(delivery, outcome, give_up=notifier is None)
         return len(taken)
 
     def _due_ids(self, limit: int) -> list[int]:
@@ -212,26 +212,27 @@ class AlertsMixin(ConsoleCore):
                                               col(AlertDeliveryRow.next_at) <= now)
             .order_by(col(AlertDeliveryRow.id)).limit(limit)) if i is not None]
 
-    def _record_attempt(self, delivery: QueuedDelivery, ok: bool, detail: str, give_up: bool = False) -> None:
+    def _record_attempt(self, delivery: QueuedDelivery, outcome: Delivery, give_up: bool = False) -> None:
         settings = self.workspace.settings.alerts
+        ok, detail = outcome.ok, outcome.detail
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
             row = s.get(AlertDeliveryRow, delivery.id)
             if row is None:
                 raise InvalidInput(f"no alert delivery {delivery.id!r}")
-            attempt = delivery.attempts
-            note, extra = detail, {"channel": delivery.channel, "attempt": attempt, "delivery_id": delivery.id}
-            ours = row.status == DeliveryStatus.SENDING.value and row.attempts == attempt
+            number = delivery.attempts
+            note, extra = detail, {"channel": delivery.channel, "attempt": number, "delivery_id": delivery.id}
+            ours = row.status == DeliveryStatus.SENDING.value and row.attempts == number
             if ok:
                 status = DeliveryStatus.SENT
-            elif give_up or attempt >= settings.max_attempts:
+            elif give_up or number >= settings.max_attempts:
                 status = DeliveryStatus.FAILED
-                note = f"{detail} (gave up after {attempt} attempt{'s' if attempt > 1 else ''})"
+                note = f"{detail} (gave up after {number} attempt{'s' if number > 1 else ''})"
             else:
                 status = DeliveryStatus.PENDING
-                again = retry_at(now, attempt, settings.retry_s)
+                again = retry_at(now, number, settings.retry_s)
                 extra["retry_at"] = again.isoformat()
-                note = f"{detail} (attempt {attempt} of {settings.max_attempts}; retry at {again:%H:%M:%S} UTC)"
+                note = f"{detail} (attempt {number} of {settings.max_attempts}; retry at {again:%H:%M:%S} UTC)"
                 if ours:
                     row.next_at = again
             if ours:
