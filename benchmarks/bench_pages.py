@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import random
 import statistics
 import sys
@@ -42,6 +43,7 @@ from bench_dashboards import harness
 from playwright.sync_api import Browser, Page, expect
 
 from athena.execution import PaperVenue
+from athena.model import OrderDenied
 from athena.store import publish
 from athena.testing import new_workspace
 from athena.workspace import connect
@@ -89,6 +91,7 @@ WATCHER = """() => {
 
 def writer(home: str, password: str, conn: Connection) -> None:
     """Commit the events the parent asks for; answer each with the epoch milliseconds its commit returned."""
+    os.environ["ATHENA_STALE_AFTER_S"] = "86400"  # orders come long after the last mark; never deny them as stale
     ws = connect(home)
     admin = ws.login("admin", password)
     bot = ws.system("bench-monitor")
@@ -104,7 +107,9 @@ def writer(home: str, password: str, conn: Connection) -> None:
                 publish(s, ts=now, type="MarketTick", subject="feed:bench", audit_seq=None,
                         payload={"prices": {"BTC/USDT": value}, "fills": 0})
         elif kind == "order":
-            admin.submit_order("BTC/USDT", "buy", "0.001", type="limit", price=value)
+            placed = admin.submit_order("BTC/USDT", "buy", "0.001", type="limit", price=value)
+            if isinstance(placed, OrderDenied):
+                raise RuntimeError(f"benchmark order denied: {placed.reason.value} {placed.message}")
         elif kind == "alert":
             bot.raise_alert("warning", "bench", value)
         conn.send(time.time() * 1000)

@@ -75,7 +75,7 @@ class StrategiesView(Viewer):
             styles=card_styles(padding="8px"), sizing_mode="stretch_width",
         )
         # The backtest form is only for roles that may run one: a VIEWER sees it, greyed out.
-        off = {"description": None, "disabled": not s.can_backtest}
+        off: dict[str, Any] = {"description": None, "disabled": not s.can_backtest}
         form = pn.FlexBox(
             pn.widgets.TextInput.from_param(s.param.symbols, label="Symbols", width=170, **off),
             pn.widgets.TextInput.from_param(s.param.timeframe, label="Timeframe", width=90, **off),
