@@ -24,7 +24,7 @@ from athena.audit import AuditFilter
 from athena.clock import SimulatedClock
 from athena.config import AlertSettings, Settings
 from athena.console import Console
-from athena.errors import PermissionDenied
+from athena.errors import InvalidConfig, PermissionDenied
 from athena.model import Role
 from athena.testing import ADMIN_PASSWORD
 from athena.testing.workspaces import TEST_SECURITY
@@ -207,3 +207,35 @@ def test_engine_when_running_sends_alerts_queued_by_other_processes(tmp_path: Pa
     assert [hook.json(n)["alert"]["id"] for n in range(len(hook.requests))] == [alert.id]
     assert ws.system("check").alert_deliveries(alert.id)[0].status is DeliveryStatus.SENT
     ws.close()
+
+
+def test_retry_at_when_attempts_grow_doubles_the_wait_up_to_five_minutes(clock: SimulatedClock) -> None:
+    now = clock.now()
+    waits = [(retry_at(now, n, 2.0) - now).total_seconds() for n in (1, 2, 3, 4, 8, 9, 30)]
+    assert waits == [2.0, 4.0, 8.0, 16.0, 256.0, 300.0, 300.0]
+    with pytest.raises(ValueError, match="attempts must be >= 1, was 0"):
+        retry_at(now, 0, 2.0)
+
+
+def test_alert_settings_when_max_attempts_zero_raises_invalid_config(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATHENA_ALERT_MAX_ATTEMPTS", "0")
+    with pytest.raises(InvalidConfig, match="max_attempts"):
+        Settings.from_env("/tmp/w")
+
+
+def test_sender_when_a_drain_fails_logs_it_and_keeps_draining(caplog: pytest.LogCaptureFixture) -> None:
+    calls: list[int] = []
+
+    def drain() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise OSError("database is locked")
+        return 0
+
+    with AlertSender(drain, interval_s=0.01) as sender:
+        deadline = time.monotonic() + 5
+        while len(calls) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sender.running
+    assert not sender.running and len(calls) >= 3
+    assert "alert delivery failed; retrying" in caplog.text
