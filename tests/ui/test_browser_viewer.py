@@ -129,7 +129,9 @@ def test_viewer_when_visiting_every_page_finds_no_enabled_control_that_changes_s
             else:
                 page.wait_for_timeout(1_000)
         ui.shoot(page, "viewer-" + name.lower().replace(" ", "-"))
-        extra = [c for c in enabled_controls(page) if c not in NAVIGATION | allowed]
+        enabled = enabled_controls(page)
+        assert NAVIGATION <= set(enabled), f"the ARIA snapshot of {name} lost the sidebar: {enabled}"
+        extra = [c for c in enabled if c not in NAVIGATION | allowed]
         if name == "Jobs":
             expect(page.get_by_role("button", name="Run", exact=True)).to_be_disabled()
             expect(page.get_by_role("button", name="Cancel", exact=True)).to_be_disabled()
