@@ -45,6 +45,7 @@ bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench_risk.py
 	$(BIN)/python benchmarks/bench_backtest.py
 	$(BIN)/python benchmarks/bench_dashboards.py
+	$(BIN)/python benchmarks/bench_pages.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache tests/artifacts

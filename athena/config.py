@@ -22,6 +22,8 @@ Alert notifications (see :class:`AlertSettings`; nothing is sent unless a channe
 ``ATHENA_SMTP_FROM`` / ``ATHENA_SMTP_TO`` (comma-separated) / ``ATHENA_SMTP_STARTTLS`` (1/0)
 ``ATHENA_ALERT_MIN_SEVERITY``    info, warning (default) or critical
 ``ATHENA_ALERT_TIMEOUT``         seconds per delivery attempt (default 5)
+``ATHENA_ALERT_MAX_ATTEMPTS``    attempts per channel before giving up (default 5)
+``ATHENA_ALERT_RETRY_S``         seconds before the first retry, doubled after each failure (default 2)
 """
 
 from __future__ import annotations
@@ -152,6 +154,8 @@ class AlertSettings(BaseModel):
     smtp_starttls: bool = False
     min_severity: Literal["info", "warning", "critical"] = "warning"
     timeout_s: Annotated[float, Field(gt=0)] = 5.0
+    max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
+    retry_s: Annotated[float, Field(gt=0)] = 2.0
 
     @field_validator("webhook_url")
     @classmethod
@@ -178,6 +182,8 @@ class AlertSettings(BaseModel):
             "smtp_starttls": "ATHENA_SMTP_STARTTLS",
             "min_severity": "ATHENA_ALERT_MIN_SEVERITY",
             "timeout_s": "ATHENA_ALERT_TIMEOUT",
+            "max_attempts": "ATHENA_ALERT_MAX_ATTEMPTS",
+            "retry_s": "ATHENA_ALERT_RETRY_S",
         }
         values.update({field: env[name] for field, name in optional.items() if env.get(name)})
         return cls.model_validate(values)

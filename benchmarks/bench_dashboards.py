@@ -37,7 +37,8 @@ STUCK_S = 30
 _HARNESS = Path(__file__).resolve().parents[1] / "tests" / "ui" / "conftest.py"
 
 
-def _harness() -> Any:
+def harness() -> Any:
+    """Import the browser harness of the UI tests (tests/ui/conftest.py) as a module."""
     spec = importlib.util.spec_from_file_location("ui_harness", _HARNESS)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="seconds between loads, as operators arrive (0: back to back, a stress test)")
     parser.add_argument("--servers", nargs="+", default=["voila", "panel"], choices=["voila", "panel"])
     args = parser.parse_args(argv)
-    ui = _harness()
+    ui = harness()
     results: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp, ui.chromium() as browser:
         for server in args.servers:

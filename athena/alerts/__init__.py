@@ -2,10 +2,12 @@
 
 An alert is raised (by the risk monitor, the job runner, an operator), then acknowledged,
 assigned and resolved by people, each step on its timeline. Notifiers (webhook, SMTP) tell
-the outside world; a failed delivery is recorded on the timeline and never loses the alert.
-This package is engine-level: Console stores alerts and calls the notifiers.
+the outside world; Console queues one delivery per channel with the alert, and a sender thread
+sends them with retries, each attempt on the timeline, so a dead receiver never delays or loses
+the alert. This package is engine-level: Console stores alerts and records deliveries.
 """
 
+from athena.alerts.delivery import AlertSender, DeliveryStatus, QueuedDelivery, lease_until, retry_at
 from athena.alerts.model import (
     Alert,
     AlertEvent,
@@ -19,6 +21,7 @@ from athena.alerts.notifiers import (
     Notifier,
     SmtpNotifier,
     WebhookNotifier,
+    attempt,
     deliver,
     notifiers_from,
     sign,
@@ -27,15 +30,21 @@ from athena.alerts.notifiers import (
 __all__ = [
     "Alert",
     "AlertEvent",
+    "AlertSender",
     "AlertStatus",
     "Delivery",
+    "DeliveryStatus",
     "EventKind",
     "Notifier",
+    "QueuedDelivery",
     "Severity",
     "SmtpNotifier",
     "WebhookNotifier",
+    "attempt",
     "deliver",
+    "lease_until",
     "next_status",
     "notifiers_from",
+    "retry_at",
     "sign",
 ]

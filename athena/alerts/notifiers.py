@@ -2,7 +2,9 @@
 
 Each notifier's ``send`` raises on failure; :func:`deliver` calls them all, catches every
 failure and returns one :class:`Delivery` per channel, so a broken channel never stops the
-others and never loses the alert. Callers deliver outside any database transaction.
+others and never loses the alert. Callers deliver outside any database transaction: Console
+queues deliveries and a sender (:mod:`athena.alerts.delivery`) sends them. A delivery key
+(``X-Athena-Delivery`` header, e-mail ``Message-ID``) lets a receiver drop a repeat.
 """
 
 from __future__ import annotations
@@ -19,10 +21,11 @@ from typing import Protocol
 from athena.alerts.model import Alert, Severity
 from athena.config import AlertSettings
 
-__all__ = ["SIGNATURE_HEADER", "Delivery", "Notifier", "SmtpNotifier", "WebhookNotifier", "deliver",
-           "notifiers_from", "sign"]
+__all__ = ["DELIVERY_HEADER", "SIGNATURE_HEADER", "Delivery", "Notifier", "SmtpNotifier", "WebhookNotifier", "attempt",
+           "deliver", "notifiers_from", "sign"]
 
 SIGNATURE_HEADER = "X-Athena-Signature"
+DELIVERY_HEADER = "X-Athena-Delivery"
 
 
 class Notifier(Protocol):
@@ -33,8 +36,8 @@ class Notifier(Protocol):
         """Return the channel's name as recorded on the timeline (``webhook``, ``smtp``)."""
         ...
 
-    def send(self, alert: Alert) -> str:
-        """Deliver ``alert``; return a short receipt, raise on failure."""
+    def send(self, alert: Alert, key: str = "") -> str:
+        """Deliver ``alert`` (``key`` identifies the delivery to the receiver); return a receipt, raise on failure."""
         ...
 
 
@@ -70,13 +73,15 @@ class WebhookNotifier:
     def __init__(self, url: str, secret: str | None = None, timeout_s: float = 5.0) -> None:
         self.url, self._secret, self.timeout_s = url, secret, timeout_s
 
-    def send(self, alert: Alert) -> str:
-        """POST ``alert``; return the HTTP status, raise on a connection failure or an error status."""
+    def send(self, alert: Alert, key: str = "") -> str:
+        """POST ``alert`` (``key`` in ``X-Athena-Delivery``); return the HTTP status, raise on any failure."""
         body = json.dumps({"type": "athena.alert", "alert": alert.as_json()}, sort_keys=True,
                           separators=(",", ":"), default=str).encode()
         headers = {"Content-Type": "application/json", "User-Agent": "athena-alerts"}
         if self._secret:
             headers[SIGNATURE_HEADER] = sign(body, self._secret)
+        if key:
+            headers[DELIVERY_HEADER] = key
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         with urllib.request.urlopen(request, timeout=self.timeout_s) as response:  # noqa: S310 - configured URL
             return f"HTTP {response.status}"
@@ -109,9 +114,11 @@ class SmtpNotifier:
         self.host, self.port, self.sender, self.recipients = host, port, sender, recipients
         self._user, self._password, self.starttls, self.timeout_s = user, password, starttls, timeout_s
 
-    def message(self, alert: Alert) -> EmailMessage:
-        """Return the e-mail sent for ``alert``."""
+    def message(self, alert: Alert, key: str = "") -> EmailMessage:
+        """Return the e-mail sent for ``alert``; a delivery ``key`` becomes its ``Message-ID``."""
         msg = EmailMessage()
+        if key:
+            msg["Message-ID"] = f"<{key}@athena>"
         msg["Subject"] = f"[Athena {alert.severity.value.upper()}] #{alert.id} {alert.source}: {alert.message}"[:200]
         msg["From"] = self.sender
         msg["To"] = ", ".join(self.recipients)
@@ -121,8 +128,8 @@ class SmtpNotifier:
         msg.set_content("\n".join(lines) + "\n")
         return msg
 
-    def send(self, alert: Alert) -> str:
-        """Send ``alert`` by e-mail; return the recipients, raise on any SMTP failure."""
+    def send(self, alert: Alert, key: str = "") -> str:
+        """Send ``alert`` by e-mail (``key`` as its ``Message-ID``); return the recipients, raise on SMTP failure."""
         if not self.recipients:
             raise ValueError("no recipients configured (ATHENA_SMTP_TO)")
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
@@ -130,7 +137,7 @@ class SmtpNotifier:
                 smtp.starttls()
             if self._user:
                 smtp.login(self._user, self._password or "")
-            smtp.send_message(self.message(alert))
+            smtp.send_message(self.message(alert, key))
         return "sent to " + ", ".join(self.recipients)
 
     def __repr__(self) -> str:
@@ -151,8 +158,26 @@ def notifiers_from(settings: AlertSettings) -> list[Notifier]:
     return found
 
 
+def attempt(notifier: Notifier, alert: Alert, key: str = "") -> Delivery:
+    """Send ``alert`` through one notifier and return the outcome; never raise.
+
+    Parameters
+    ----------
+    notifier
+        The channel.
+    alert
+        What to send.
+    key
+        The delivery's key, passed on to the receiver (see :meth:`Notifier.send`).
+    """
+    try:
+        return Delivery(notifier.channel, True, notifier.send(alert, key))
+    except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded, never raised
+        return Delivery(notifier.channel, False, f"{type(exc).__name__}: {exc}"[:500])
+
+
 def deliver(alert: Alert, notifiers: list[Notifier], min_severity: Severity | str = Severity.INFO) -> list[Delivery]:
-    """Send ``alert`` through every notifier if it is at least ``min_severity``; never raise.
+    """Send ``alert`` through every notifier now if it is at least ``min_severity``; never raise.
 
     Returns
     -------
@@ -161,10 +186,4 @@ def deliver(alert: Alert, notifiers: list[Notifier], min_severity: Severity | st
     """
     if alert.severity.rank < Severity(min_severity).rank:
         return []
-    outcomes = []
-    for notifier in notifiers:
-        try:
-            outcomes.append(Delivery(notifier.channel, True, notifier.send(alert)))
-        except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded, never raised
-            outcomes.append(Delivery(notifier.channel, False, f"{type(exc).__name__}: {exc}"[:500]))
-    return outcomes
+    return [attempt(notifier, alert) for notifier in notifiers]

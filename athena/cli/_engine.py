@@ -19,14 +19,17 @@ from athena.cli._stress import risk
               help="Bars a strategy sees before it may trade.")
 @click.pass_context
 def engine(click_ctx: click.Context, tick_s: float, max_ticks: int | None, seed: int, min_bars: int) -> None:
-    """Run the live loop (synthetic feed, paper venue, snapshots, due job schedules) until Ctrl-C or SIGTERM."""
+    """Run the live loop (synthetic feed, paper venue, snapshots, due job schedules) and the alert sender until
+    Ctrl-C or SIGTERM."""
     if click_ctx.invoked_subcommand is not None:
         return
+    from athena.alerts import AlertSender
     from athena.runtime.engine import Engine, EngineConfig
 
     ctx: Context = click_ctx.obj
     config = EngineConfig(tick_s=tick_s, snapshot_every_s=max(1.0, tick_s), seed=seed, min_bars=min_bars)
-    loop = Engine(ctx.workspace(), config)
+    workspace = ctx.workspace()
+    loop = Engine(workspace, config)
 
     def stop(signum: int, frame: FrameType | None) -> None:
         loop.stop()
@@ -34,7 +37,8 @@ def engine(click_ctx: click.Context, tick_s: float, max_ticks: int | None, seed:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     click.echo(f"engine running on {ctx.settings.home} (tick {tick_s}s); Ctrl-C stops it", err=True)
-    ticks = loop.run(max_ticks)
+    with AlertSender(workspace.system("alert-sender").deliver_alerts):
+        ticks = loop.run(max_ticks)
     click.echo(f"engine stopped after {ticks} ticks", err=True)
 
 

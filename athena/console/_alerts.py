@@ -1,8 +1,11 @@
-"""Alerts through Console: raise (and notify), read, acknowledge, assign, resolve.
+"""Alerts through Console: raise (and queue notifications), deliver, read, acknowledge, assign, resolve.
 
-Raising stores the alert and its first timeline step with its audit entry in one transaction;
-notifications go out after the commit, and their outcomes are recorded as timeline steps of
-their own, so an unreachable webhook or mail server never loses or delays storing the alert.
+Raising stores the alert, its first timeline step and one queued delivery per configured channel
+with its audit entry in one transaction, and returns: the caller never waits on the network. A
+sender (:class:`athena.alerts.AlertSender` around :meth:`AlertsMixin.deliver_alerts`) takes due
+deliveries (audited ``alerts.deliver``), sends them outside any transaction and records each
+attempt (audited ``alerts.notify``, a timeline step), retrying with backoff and giving up after
+``max_attempts``, so an unreachable webhook or mail server never loses or delays the alert.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlmodel import Session, col, func, select
 
 from athena.alerts import (
@@ -20,19 +24,23 @@ from athena.alerts import (
     AlertEvent,
     AlertStatus,
     Delivery,
+    DeliveryStatus,
     EventKind,
+    QueuedDelivery,
     Severity,
-    deliver,
+    attempt,
+    lease_until,
     next_status,
     notifiers_from,
+    retry_at,
 )
 from athena.auth import Permission
 from athena.auth import accounts as acc
 from athena.clock import utc
 from athena.console._core import ConsoleCore, Done, choice
-from athena.errors import InvalidInput
+from athena.errors import AthenaError, InvalidInput
 from athena.model import Identity
-from athena.store import AlertEventRow, AlertRow, UserRow
+from athena.store import AlertDeliveryRow, AlertEventRow, AlertRow, UserRow
 
 __all__ = ["AlertsMixin"]
 
@@ -52,6 +60,18 @@ def _alerts(s: Session, rows: Sequence[AlertRow]) -> list[Alert]:
                   AlertStatus(row.status), row.owner, utc(row.updated_at), tuple(steps[row.id or 0])) for row in rows]
 
 
+_WAITING = (DeliveryStatus.PENDING.value, DeliveryStatus.SENDING.value)
+
+
+class _NothingTaken(AthenaError):
+    """Another sender took every due delivery first (rolls the take back, nothing is written)."""
+
+
+def _queued(row: AlertDeliveryRow) -> QueuedDelivery:
+    return QueuedDelivery(row.id or 0, row.alert_id, row.channel, DeliveryStatus(row.status), row.attempts,
+                          utc(row.next_at), row.last_error)
+
+
 def _get(s: Session, alert_id: int) -> AlertRow:
     row = s.get(AlertRow, alert_id)
     if row is None:
@@ -69,7 +89,10 @@ class AlertsMixin(ConsoleCore):
     """Console actions and reads on alerts."""
 
     def raise_alert(self, severity: str, source: str, message: str, details: dict[str, Any] | None = None) -> Alert:
-        """Raise an alert (audited, published as ``AlertRaised``), then notify the configured channels.
+        """Raise an alert (audited, published as ``AlertRaised``) and queue its notifications.
+
+        Nothing is sent here: one delivery per configured channel (when the alert reaches the
+        ``min_severity`` of the settings) is queued in the same transaction, for a sender to deliver.
 
         Parameters
         ----------
@@ -85,10 +108,13 @@ class AlertsMixin(ConsoleCore):
         Returns
         -------
         Alert
-            The stored alert, with the notification outcomes on its timeline.
+            The stored alert; notification outcomes join its timeline as they happen.
         """
         level = choice(Severity, severity, "severity")
         extra = dict(details or {})
+        settings = self.workspace.settings.alerts
+        channels = ([n.channel for n in notifiers_from(settings)]
+                    if level.rank >= Severity(settings.min_severity).rank else [])
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
             row = AlertRow(ts=now, severity=level.value, source=source, message=message,
@@ -98,26 +124,127 @@ class AlertsMixin(ConsoleCore):
             s.flush()
             alert_id = row.id or 0
             _step(s, alert_id, now, EventKind.RAISED, who.actor)
+            for channel in channels:
+                s.add(AlertDeliveryRow(alert_id=alert_id, channel=channel, status=DeliveryStatus.PENDING.value,
+                                       attempts=0, next_at=now, created_at=now, updated_at=now))
             s.flush()
             payload = {"severity": level.value, "source": source, "message": message, **extra, "alert_id": alert_id}
+            if channels:
+                payload["notify"] = channels
             return Done(_alerts(s, [row])[0], payload, ["AlertRaised"])
 
-        alert: Alert = self._write(Permission.ALERTS_RAISE, "alerts.raise", source, work)
+        return self._write(Permission.ALERTS_RAISE, "alerts.raise", source, work)  # type: ignore[no-any-return]
+
+    def alert_deliveries(self, alert_id: int | None = None) -> list[QueuedDelivery]:
+        """Return queued, sent and given-up notifications (of one alert, or all), oldest first."""
+        def work(s: Session) -> list[QueuedDelivery]:
+            query = select(AlertDeliveryRow)
+            if alert_id is not None:
+                query = query.where(AlertDeliveryRow.alert_id == alert_id)
+            return [_queued(row) for row in s.exec(query.order_by(col(AlertDeliveryRow.id)))]
+
+        return self._read(Permission.EVENTS_READ, "alerts.deliveries", work)
+
+    def deliver_alerts(self, limit: int = 20) -> int:
+        """Send the notifications that are due now, recording every attempt; return how many were attempted.
+
+        A sender calls this in a loop (see :class:`athena.alerts.AlertSender`). Due deliveries are
+        taken in one audited transaction (``alerts.deliver``) so no other sender sends them too; each
+        is then sent outside any transaction and its outcome recorded (``alerts.notify``): sent, due
+        again after a backoff, or given up after ``max_attempts``. A sender that dies mid-attempt
+        leaves its deliveries leased until the channel timeout plus a margin has passed.
+
+        Parameters
+        ----------
+        limit
+            Most deliveries taken at once.
+        """
+        if limit < 1:
+            raise InvalidInput(f"limit must be >= 1, was {limit}")
+        if not self._due_ids(limit):
+            return 0
+        try:
+            taken = self._take(limit)
+        except _NothingTaken:
+            return 0
         settings = self.workspace.settings.alerts
-        outcomes = deliver(alert, notifiers_from(settings), settings.min_severity)
-        return self._record_deliveries(alert, outcomes) if outcomes else alert
+        notifiers = {notifier.channel: notifier for notifier in notifiers_from(settings)}
+        for delivery, alert in taken:
+            notifier = notifiers.get(delivery.channel)
+            if notifier is None:
+                outcome = Delivery(delivery.channel, False, f"channel {delivery.channel!r} is no longer configured")
+            else:
+                outcome = attempt(notifier, alert, delivery.key)
+            self._record_attempt(delivery, outcome, give_up=notifier is None)
+        return len(taken)
 
-    def _record_deliveries(self, alert: Alert, outcomes: list[Delivery]) -> Alert:
+    def _due_ids(self, limit: int) -> list[int]:
+        now = self.workspace.clock.now()
+        return self._read(Permission.ALERTS_RAISE, "alerts.due", lambda s: self._due_ids_in(s, now, limit))
+
+    def _take(self, limit: int) -> list[tuple[QueuedDelivery, Alert]]:
+        lease_s = self.workspace.settings.alerts.timeout_s
+
         def work(s: Session, now: datetime, who: Identity) -> Done:
-            for outcome in outcomes:
-                kind = EventKind.NOTIFIED if outcome.ok else EventKind.NOTIFY_FAILED
-                _step(s, alert.id, now, kind, who.actor, outcome.detail, {"channel": outcome.channel})
-            s.flush()
-            sent = [{"channel": o.channel, "ok": o.ok, "detail": o.detail} for o in outcomes]
-            return Done(_alerts(s, [_get(s, alert.id)])[0], {"alert_id": alert.id, "deliveries": sent},
-                        ["AlertNotified"])
+            taken: list[QueuedDelivery] = []
+            for delivery_id in self._due_ids_in(s, now, limit):
+                won = s.execute(update(AlertDeliveryRow).where(
+                    col(AlertDeliveryRow.id) == delivery_id, col(AlertDeliveryRow.status).in_(_WAITING),
+                    col(AlertDeliveryRow.next_at) <= now,
+                ).values(status=DeliveryStatus.SENDING.value, attempts=col(AlertDeliveryRow.attempts) + 1,
+                         next_at=lease_until(now, lease_s), updated_at=now))
+                row = s.get(AlertDeliveryRow, delivery_id, populate_existing=True)
+                if won.rowcount == 1 and row is not None:  # type: ignore[attr-defined]
+                    taken.append(_queued(row))
+            if not taken:
+                raise _NothingTaken("no delivery is due")
+            alerts = {a.id: a for a in _alerts(s, [_get(s, i) for i in sorted({d.alert_id for d in taken})])}
+            payload = {"deliveries": [{"delivery_id": d.id, "alert_id": d.alert_id, "channel": d.channel,
+                                       "attempt": d.attempts} for d in taken]}
+            return Done([(d, alerts[d.alert_id]) for d in taken], payload, ["AlertDeliveriesTaken"])
 
-        return self._write(Permission.ALERTS_RAISE, "alerts.notify", f"alert:{alert.id}", work)  # type: ignore[no-any-return]
+        return self._write(Permission.ALERTS_RAISE, "alerts.deliver", "alerts", work)  # type: ignore[no-any-return]
+
+    @staticmethod
+    def _due_ids_in(s: Session, now: datetime, limit: int) -> list[int]:
+        return [int(i) for i in s.exec(
+            select(AlertDeliveryRow.id).where(col(AlertDeliveryRow.status).in_(_WAITING),
+                                              col(AlertDeliveryRow.next_at) <= now)
+            .order_by(col(AlertDeliveryRow.id)).limit(limit)) if i is not None]
+
+    def _record_attempt(self, delivery: QueuedDelivery, outcome: Delivery, give_up: bool = False) -> None:
+        settings = self.workspace.settings.alerts
+        ok, detail = outcome.ok, outcome.detail
+
+        def work(s: Session, now: datetime, who: Identity) -> Done:
+            row = s.get(AlertDeliveryRow, delivery.id)
+            if row is None:
+                raise InvalidInput(f"no alert delivery {delivery.id!r}")
+            number = delivery.attempts
+            note, extra = detail, {"channel": delivery.channel, "attempt": number, "delivery_id": delivery.id}
+            ours = row.status == DeliveryStatus.SENDING.value and row.attempts == number
+            if ok:
+                status = DeliveryStatus.SENT
+            elif give_up or number >= settings.max_attempts:
+                status = DeliveryStatus.FAILED
+                note = f"{detail} (gave up after {number} attempt{'s' if number > 1 else ''})"
+            else:
+                status = DeliveryStatus.PENDING
+                again = retry_at(now, number, settings.retry_s)
+                extra["retry_at"] = again.isoformat()
+                note = f"{detail} (attempt {number} of {settings.max_attempts}; retry at {again:%H:%M:%S} UTC)"
+                if ours:
+                    row.next_at = again
+            if ours:
+                row.status, row.last_error, row.updated_at = status.value, "" if ok else detail, now
+                s.add(row)
+            _step(s, delivery.alert_id, now, EventKind.NOTIFIED if ok else EventKind.NOTIFY_FAILED, who.actor, note,
+                  extra)
+            s.flush()
+            payload = {"alert_id": delivery.alert_id, **extra, "ok": ok, "detail": detail, "status": status.value}
+            return Done(None, payload, ["AlertNotified" if ok else "AlertNotifyFailed"])
+
+        self._write(Permission.ALERTS_RAISE, "alerts.notify", f"alert:{delivery.alert_id}", work)
 
     def alerts(self, status: AlertStatus | str | None = None, severity: Severity | str | None = None,
                limit: int = 200) -> list[Alert]:

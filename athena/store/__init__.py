@@ -8,6 +8,7 @@ from athena.store.database import Store, normalise_url
 from athena.store.migrations import MIGRATIONS, Migration, current_version, migrate
 from athena.store.outbox import events_since, last_event_id, publish
 from athena.store.tables import (
+    AlertDeliveryRow,
     AlertEventRow,
     AlertRow,
     ApprovalRow,
@@ -36,6 +37,7 @@ from athena.store.types import DecimalText
 
 __all__ = [
     "MIGRATIONS",
+    "AlertDeliveryRow",
     "AlertEventRow",
     "AlertRow",
     "ApprovalRow",

@@ -15,6 +15,7 @@ from sqlmodel import Field, SQLModel
 from athena.store.types import DecimalText
 
 __all__ = [
+    "AlertDeliveryRow",
     "AlertEventRow",
     "AlertRow",
     "FillRow",
@@ -366,3 +367,17 @@ class AlertEventRow(SQLModel, table=True):
     actor: str = Field(max_length=64)
     note: str = ""
     detail: str = "{}"
+
+
+class AlertDeliveryRow(SQLModel, table=True):
+    __tablename__ = "alert_deliveries"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    channel: str = Field(max_length=16)
+    status: str = Field(max_length=16)
+    attempts: int = 0
+    next_at: datetime = Field(sa_column=_aware())
+    last_error: str = ""
+    created_at: datetime = Field(sa_column=_aware())
+    updated_at: datetime = Field(sa_column=_aware())

@@ -31,9 +31,9 @@ class Hook:
         return json.loads(self.requests[n][1])
 
 
-@pytest.fixture
-def hook() -> Iterator[Hook]:
-    """Serve a webhook receiver that records every POST and answers with ``hook.status`` (204)."""
+@contextmanager
+def serve_hook(port: int = 0) -> Iterator[Hook]:
+    """Serve a webhook receiver on ``port`` (0: any free one) that records every POST."""
     box = Hook("")
 
     class Handler(BaseHTTPRequestHandler):
@@ -46,14 +46,39 @@ def hook() -> Iterator[Hook]:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
     box.url = f"http://127.0.0.1:{server.server_address[1]}/alerts"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield box
-    server.shutdown()
-    server.server_close()
-    thread.join(5)
+    try:
+        yield box
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def hook() -> Iterator[Hook]:
+    """Serve a webhook receiver that records every POST and answers with ``hook.status`` (204)."""
+    with serve_hook() as box:
+        yield box
+
+
+def free_port() -> int:
+    """Return a port on 127.0.0.1 where nothing listens (a dead receiver)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def hung_url() -> Iterator[str]:
+    """Yield the URL of a receiver that accepts connections and never answers."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(16)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}/alerts"
 
 
 @dataclass

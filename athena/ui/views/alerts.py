@@ -23,7 +23,7 @@ SEVERITY_COLOURS = {"info": "secondary", "warning": "warning", "critical": "dang
 STATUS_COLOURS = {"open": "danger", "acknowledged": "warning", "resolved": "success"}
 _TITLES = {"id": "#", "severity": "Severity", "source": "Source", "message": "Message", "status": "Status",
            "owner": "Owner", "age": "Age"}
-_WIDTHS = {"id": 44, "severity": 96, "status": 120, "owner": 80, "age": 56}
+_WIDTHS = {"id": 44, "severity": 112, "status": 120, "owner": 96, "age": 64}
 
 
 def _label(text: str) -> str:

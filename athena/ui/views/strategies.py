@@ -74,15 +74,16 @@ class StrategiesView(Viewer):
                          styles={"overflow-y": "auto"}),
             styles=card_styles(padding="8px"), sizing_mode="stretch_width",
         )
+        # The backtest form is only for roles that may run one: a VIEWER sees it, greyed out.
+        off: dict[str, Any] = {"description": None, "disabled": not s.can_backtest}
         form = pn.FlexBox(
-            pn.widgets.TextInput.from_param(s.param.symbols, description=None, label="Symbols", width=170),
-            pn.widgets.TextInput.from_param(s.param.timeframe, description=None, label="Timeframe", width=90),
-            pn.widgets.TextInput.from_param(s.param.start, description=None, label="Start (UTC)", width=120),
-            pn.widgets.TextInput.from_param(s.param.end, description=None, label="End (UTC)", width=120,
-                                            placeholder="or bars"),
-            pn.widgets.IntInput.from_param(s.param.bars, description=None, label="Bars", width=100),
-            pn.widgets.FloatInput.from_param(s.param.capital, description=None, label="Capital", width=130),
-            pn.widgets.FloatInput.from_param(s.param.fees, description=None, label="Fees (per side)", width=120),
+            pn.widgets.TextInput.from_param(s.param.symbols, label="Symbols", width=170, **off),
+            pn.widgets.TextInput.from_param(s.param.timeframe, label="Timeframe", width=90, **off),
+            pn.widgets.TextInput.from_param(s.param.start, label="Start (UTC)", width=120, **off),
+            pn.widgets.TextInput.from_param(s.param.end, label="End (UTC)", width=120, placeholder="or bars", **off),
+            pn.widgets.IntInput.from_param(s.param.bars, label="Bars", width=100, **off),
+            pn.widgets.FloatInput.from_param(s.param.capital, label="Capital", width=130, **off),
+            pn.widgets.FloatInput.from_param(s.param.fees, label="Fees (per side)", width=120, **off),
             on_press(pn.widgets.Button(label="RUN BACKTEST", color="primary", width=150, margin=(22, 10, 5, 10),
                                        disabled=not s.can_backtest), s.run_backtest),
             flex_wrap="wrap", align_items="flex-end", sizing_mode="stretch_width",
