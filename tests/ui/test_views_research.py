@@ -116,3 +116,12 @@ def test_jobs_when_quant_presses_schedule_lists_it_and_pause_and_remove_act_on_t
     assert admin.schedules()[0].paused and not button(plane, "Resume").disabled
     button(plane, "Remove").clicks += 1
     assert admin.schedules() == [] and listed.value.empty
+
+
+def test_jobs_when_viewer_opens_the_page_every_input_but_the_job_picker_is_disabled(plane: ControlPlane) -> None:
+    sign_in(plane, "vera", "Jobs")
+    inputs = [w for kind in (pn.widgets.IntInput, pn.widgets.FloatInput, pn.widgets.TextInput, pn.widgets.Checkbox,
+                             pn.widgets.Button) for w in widgets(plane, kind)]
+    assert {"periods", "Cron (UTC)", "Timeout (s)", "Run", "Schedule"} <= {getattr(w, "label", w.name) for w in inputs}
+    assert [getattr(w, "label", w.name) for w in inputs if not w.disabled] == ["Log out"]
+    assert not next(w for w in widgets(plane, pn.widgets.Select) if w.name == "Job").disabled

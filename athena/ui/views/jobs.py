@@ -40,9 +40,11 @@ class JobsView(Viewer):
                                               margin=(22, 10, 5, 10), disabled=not s.can_run), s.schedule)
         head = pn.Row(
             pn.widgets.Select.from_param(s.param.job_name, description=None, label="Job", width=200),
-            pn.widgets.IntInput.from_param(s.param.timeout_s, description=None, label="Timeout (s)", width=120),
+            pn.widgets.IntInput.from_param(s.param.timeout_s, description=None, label="Timeout (s)", width=120,
+                                           disabled=not s.can_run),
             run,
-            pn.widgets.TextInput.from_param(s.param.cron, description=None, label="Cron (UTC)", width=150),
+            pn.widgets.TextInput.from_param(s.param.cron, description=None, label="Cron (UTC)", width=150,
+                                            disabled=not s.can_run),
             schedule,
         )
         self._table = table(s.frame(), height=300, placeholder="No job has run yet",
@@ -81,8 +83,10 @@ class JobsView(Viewer):
 
     def _on_form(self, *events: param.parameterized.Event) -> None:
         s = self.state
-        self._form.objects = [param_input(p.name, p.type, s.values.get(p.name), s.set_value, p.help)
-                              for p in s.form]
+        inputs = [param_input(p.name, p.type, s.values.get(p.name), s.set_value, p.help) for p in s.form]
+        for widget in inputs:
+            widget.disabled = not s.can_run
+        self._form.objects = inputs
 
     def _on_jobs(self, *events: param.parameterized.Event) -> None:
         s = self.state
