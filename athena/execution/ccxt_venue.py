@@ -324,6 +324,27 @@ class CcxtVenue:
         ticker = self._retrying("fetch_ticker", lambda: self.exchange.fetch_ticker(symbol))
         return _dec(ticker.get("last") or ticker.get("close"), "last price")
 
+    def conversion_rate(self, currency: str, quote: str) -> Decimal | None:
+        """Return the price of one ``currency`` in ``quote`` from the exchange's last prices.
+
+        Tries the market ``CURRENCY/QUOTE``, then ``QUOTE/CURRENCY`` (inverted), then the cross
+        through USDT (``CURRENCY/USDT`` over ``QUOTE/USDT``). Returns None when no market prices it
+        or the exchange does not answer, so the caller can say so instead of counting zero.
+        """
+        try:
+            markets = self._rules or self.load_markets()
+            if currency == quote:
+                return Decimal(1)
+            if f"{currency}/{quote}" in markets:
+                return self.last_price(f"{currency}/{quote}")
+            if f"{quote}/{currency}" in markets:
+                return 1 / self.last_price(f"{quote}/{currency}")
+            if f"{currency}/USDT" in markets and f"{quote}/USDT" in markets:
+                return self.last_price(f"{currency}/USDT") / self.last_price(f"{quote}/USDT")
+        except (VenueUnavailable, VenueRejected, VenueAuthFailed):
+            return None
+        return None
+
     def submit(
         self,
         client_order_id: str,

@@ -138,6 +138,8 @@ class Engine:
         if self.exchange is None:
             return
         report = self.exchange.route()
+        for note in report.unconverted:
+            self._console.raise_alert("warning", f"venue:{self._feed_name}", note)
         trouble = "; ".join(report.unavailable)
         if trouble and trouble != self._route_trouble:
             self._console.raise_alert("warning", f"venue:{self._feed_name}",

@@ -2,9 +2,10 @@
 
 When the workspace sends orders to an exchange (``athena venues set binance …``), the engine takes
 its prices from the exchange instead of the synthetic feed, routes orders there each tick, and on
-start compares what the OMS believes open with what the exchange reports: every difference is
-recorded (one ``venues.reconcile`` ledger entry listing them) and raised as an alert, and the OMS
-adopts the venue's view. An unreachable exchange at start is an alert too, never a silent refusal.
+start compares what the OMS believes open, and the positions and cash Athena books, with what the
+exchange reports and holds: every difference is recorded (one ``venues.reconcile`` ledger entry
+listing them) and raised as an alert, and Athena adopts the venue's view. An unreachable exchange
+at start is an alert too, never a silent refusal.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from sqlmodel import col, select
 from athena.console import Console, VenueConfig
 from athena.errors import AthenaError
 from athena.execution.ccxt_venue import CcxtVenue, MarketRules, VenueAck, VenueOrderNotFound
-from athena.execution.router import ExchangeRouter, RouteReport, venue_ids
+from athena.execution.router import ExchangeRouter, RouteReport, fee_rates, venue_ids
 from athena.execution.venue_credentials import load_credentials
-from athena.execution.venue_reconcile import reconcile
+from athena.execution.venue_reconcile import VenueHoldings, reconcile
 from athena.model import OrderStatus
 from athena.store import OrderRow
 from athena.workspace import Workspace
@@ -74,11 +75,15 @@ class ExchangeLink:
                 if ack.filled_quantity > known[cid].filled_quantity and not ack.fills:
                     ack = replace(ack, fills=self.venue.order_trades(ack.symbol, ack.venue_order_id))
                 settled[cid] = ack
+            holdings = VenueHoldings(self.config.symbols, self.venue.balances(),
+                                     {symbol: self.venue.last_price(symbol) for symbol in self.config.symbols})
+            rates: dict[tuple[str, str], Decimal | None] = {}
+            fee_rates(self.venue, [*report.unknown_at_venue, *(a for a in settled.values() if a)], rates)
         except AthenaError as exc:
             self.console.raise_alert("critical", source, f"reconciliation with {self.config.name} failed: {exc}; "
                                      "orders are queued until the exchange answers")
             return [f"failed: {exc}"]
-        lines = self.console.record_reconciliation(report, settled, rules)
+        lines = self.console.record_reconciliation(report, settled, rules, holdings, rates)
         for line in lines:
             self.console.raise_alert("warning", source, f"reconciliation: {line}")
         return lines

@@ -113,6 +113,12 @@ class FakeExchange:
         Seeds the deterministic klines.
     history_start : int
         Epoch milliseconds of the first kline of every market.
+    fee_asset : str, optional
+        Charge fees in this currency (as Binance does in BNB) while the account holds enough of it;
+        the amount is the fee's quote value at the ``FEE_ASSET/QUOTE`` market's price, or at
+        ``fee_asset_price`` when the fake lists no such market.
+    fee_asset_price : Decimal
+        Price of ``fee_asset`` in any quote currency when no market prices it.
     """
 
     def __init__(
@@ -124,8 +130,12 @@ class FakeExchange:
         balances: dict[str, Decimal] | None = None,
         seed: int = 7,
         history_start: int = 1_704_067_200_000,
+        fee_asset: str | None = None,
+        fee_asset_price: Decimal = Decimal(300),
     ) -> None:
         self.api_key = api_key
+        self.fee_asset = fee_asset
+        self.fee_asset_price = fee_asset_price
         self.secret = secret
         self.seed = seed
         self.history_start = history_start
@@ -467,15 +477,20 @@ class FakeExchange:
             fill_price = last
         quantity = order.quantity - order.filled
         reserved = order.reserved
+        token_fee = self._token_fee(order.market, quantity * fill_price * _FEE)
+        rate = Decimal(1) if token_fee is not None else 1 - _FEE
         if buy:
             self._locked[order.market.quote] -= quantity * reserved
             self._free[order.market.quote] += quantity * (reserved - fill_price)
-            received, fee_asset = quantity * (1 - _FEE), order.market.base
+            received, fee_asset = quantity * rate, order.market.base
         else:
             self._locked[order.market.base] -= quantity
-            received, fee_asset = quantity * fill_price * (1 - _FEE), order.market.quote
+            received, fee_asset = quantity * fill_price * rate, order.market.quote
         self._free[fee_asset] = self._free.get(fee_asset, Decimal(0)) + received
         fee = quantity * _FEE if buy else quantity * fill_price * _FEE
+        if token_fee is not None and self.fee_asset is not None:
+            fee, fee_asset = token_fee, self.fee_asset
+            self._free[fee_asset] -= fee
         order.fills.append({"price": _fmt(fill_price), "qty": _fmt(quantity), "commission": _fmt(fee),
                             "commissionAsset": fee_asset, "tradeId": self._next_trade})
         self._next_trade += 1
@@ -483,6 +498,14 @@ class FakeExchange:
         order.quote_filled += quantity * fill_price
         self._close(order, "FILLED")
         return 1
+
+    def _token_fee(self, market: FakeMarket, quote_value: Decimal) -> Decimal | None:
+        if self.fee_asset is None:
+            return None
+        priced = self.markets.get(self.fee_asset + market.quote)
+        price = self._prices[priced.id] if priced is not None else self.fee_asset_price
+        amount = (quote_value / price).quantize(Decimal("0.00000001"))
+        return amount if self._free.get(self.fee_asset, Decimal(0)) >= amount else None
 
     def _close(self, order: _Order, status: str) -> None:
         if status != "FILLED":

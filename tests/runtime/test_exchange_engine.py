@@ -24,9 +24,9 @@ from athena.execution.venue_credentials import Credentials
 from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, Side, TradingMode
 from athena.runtime.engine import Engine
 from athena.runtime.exchange import ExchangeLink
-from athena.store import InstrumentRow, OrderRow
+from athena.store import FillRow, InstrumentRow, OrderRow
 from athena.testing import ADMIN_PASSWORD, totp_now
-from athena.testing.fake_exchange import FakeExchange, connect_ccxt
+from athena.testing.fake_exchange import FakeExchange, FakeMarket, connect_ccxt
 from athena.workspace import Workspace
 
 PW = "Trader-Passw0rd-5"
@@ -90,12 +90,12 @@ def test_venue_when_input_bad_says_why_and_changes_nothing(workspace: Workspace)
     assert admin.audit(AuditFilter(action="venues.set")) == []
 
 
-def test_engine_when_started_syncs_instruments_and_reconciles_clean(
+def test_engine_when_restarted_after_adopting_holdings_reconciles_clean(
     workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
 ) -> None:
     admin, _ = desk
-    engine = engine_on(workspace)
-    engine.start()
+    engine_on(workspace).start()
+    engine_on(workspace).start()
     with workspace.store.read() as s:
         eth = s.get(InstrumentRow, "ETH/USDT")
     assert eth is not None and (eth.venue, eth.lot_size, eth.min_quantity) == (
@@ -104,6 +104,32 @@ def test_engine_when_started_syncs_instruments_and_reconciles_clean(
     assert (entry.actor, entry.payload["clean"], entry.payload["discrepancies"]) == ("system:engine", True, [])
     status = admin.engine_status()
     assert status is not None and status.feed == "binance"
+
+
+def test_start_when_venue_holds_other_positions_and_cash_adopts_them_and_alerts_each(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+) -> None:
+    admin, trader = desk
+    engine = engine_on(workspace)
+    engine.start()
+    engine.step()
+    assert trader.positions() == {"BTC/USDT": Decimal(2), "ETH/USDT": Decimal(20)}
+    view = trader.portfolio()
+    assert view.cash == Decimal(100_000)
+    assert view.nav == Decimal(100_000) + 2 * Decimal(30_000) + 20 * Decimal(2_000)
+    assert {p.symbol: p.average_price for p in view.positions} == {"BTC/USDT": 30_000, "ETH/USDT": 2_000}
+    entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+    lines = entry.payload["discrepancies"]
+    assert entry.payload["clean"] is False and len(lines) == 3
+    assert lines[0].startswith("position BTC/USDT: 0 BTC here, 2 at binance; adopted +2 at 30000")
+    assert lines[1].startswith("position ETH/USDT: 0 ETH here, 20 at binance; adopted +20 at 2000")
+    assert lines[2] == "cash USDT: 1000000 here, 100000 at binance; adopted"
+    alerts = [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
+    assert sorted(alerts) == sorted(f"reconciliation: {line}" for line in lines)
+    adopted = [o for o in trader.orders() if o.client_order_id.startswith("reconcile:binance:")]
+    assert {(o.symbol, o.side, o.quantity, o.status) for o in adopted} == {
+        ("BTC/USDT", Side.BUY, Decimal(2), OrderStatus.FILLED), ("ETH/USDT", Side.BUY, Decimal(20), OrderStatus.FILLED)}
+    assert len(admin.audit(AuditFilter(action="venues.reconcile"))) == 1
 
 
 def test_orders_when_routed_fill_at_exchange_and_update_positions(
@@ -125,12 +151,14 @@ def test_orders_when_routed_fill_at_exchange_and_update_positions(
     filled = order(trader, "t-1")
     assert (filled.status, filled.filled_quantity, filled.average_price) == (
         OrderStatus.FILLED, Decimal("0.01"), Decimal("29000"))
-    assert trader.positions() == {"BTC/USDT": Decimal("0.01")}
+    assert trader.positions()["BTC/USDT"] == Decimal("2.01")
     trader.submit_order("BTC/USDT", "sell", "0.01", client_order_id="t-2")
     clock.advance(1)
     engine.step()
-    assert order(trader, "t-2").status is OrderStatus.FILLED and trader.positions() == {}
-    assert [f.fee for f in reversed(trader.fills())] == [Decimal("0.00001") * 29000, Decimal("0.01") * 28900 / 1000]
+    assert order(trader, "t-2").status is OrderStatus.FILLED and trader.positions()["BTC/USDT"] == Decimal(2)
+    ours = {order(trader, cid).id for cid in ("t-1", "t-2")}
+    assert [f.fee for f in reversed(trader.fills()) if f.order_id in ours] == [
+        Decimal("0.00001") * 29000, Decimal("0.01") * 28900 / 1000]
     assert fake.balance("BTC") == (Decimal("1.99999"), Decimal(0))
 
 
@@ -213,17 +241,24 @@ def test_start_when_venue_and_oms_disagree_adopts_settles_and_alerts_each(
     outside.create_order("ETH/USDT", "limit", "sell", 1.5, 2500, {"clientOrderId": "by-hand"})
     outside.session.close()
     clock.advance(60)
+    alerted_before = len(admin.audit(AuditFilter(action="alerts.raise")))
     engine_on(workspace).start()
-    assert order(trader, "filled-offline").status is OrderStatus.FILLED
-    assert trader.positions() == {"BTC/USDT": Decimal("0.01")}
-    assert trader.fills()[0].fee == Decimal("0.00001") * 29000
+    settled = order(trader, "filled-offline")
+    assert settled.status is OrderStatus.FILLED
+    assert next(f for f in trader.fills() if f.order_id == settled.id).fee == Decimal("0.00001") * 29000
     assert order(trader, "lost").status is OrderStatus.EXPIRED
     adopted = order(trader, "by-hand")
     assert (adopted.status, adopted.quantity, adopted.price) == (OrderStatus.OPEN, Decimal("1.5"), Decimal("2500"))
+    # Binance took the buy's fee in BTC: 2.01 booked, 2.00999 held; 0.29 USDT charged here, none there.
+    assert trader.positions()["BTC/USDT"] == Decimal("2.00999")
+    assert trader.portfolio().cash == Decimal(100_000) - Decimal("0.01") * 29000
     entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
-    assert entry.payload["clean"] is False and len(entry.payload["discrepancies"]) == 3
+    lines = entry.payload["discrepancies"]
+    assert entry.payload["clean"] is False and len(lines) == 5
+    assert lines[3].startswith("position BTC/USDT: 2.01 BTC here, 2.00999 at binance; adopted -0.00001 at 28950")
+    assert lines[4] == "cash USDT: 99709.71 here, 99710 at binance; adopted"
     alerts = [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
-    assert len(alerts) == 3 and all(m.startswith("reconciliation: ") for m in alerts)
+    assert len(alerts) - alerted_before == 5 and all(m.startswith("reconciliation: ") for m in alerts)
     assert any("by-hand" in m for m in alerts) and any("lost" in m for m in alerts)
 
 
@@ -271,10 +306,53 @@ def test_apply_ack_when_venue_gives_no_fill_price_waits_instead_of_filling_at_ze
     with workspace.store.write() as s:
         row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "m-1")).one()
         assert apply_ack(s, row, blind, clock.now()) == 0
-    assert order(trader, "m-1").status is OrderStatus.OPEN and trader.fills() == []
+    assert order(trader, "m-1").status is OrderStatus.OPEN
+    assert [f for f in trader.fills() if f.symbol == "BTC/USDT" and f.quantity == Decimal("0.01")] == []
     priced = replace(blind, fills=(VenueFill("7", Decimal("30010"), Decimal("0.01"), Decimal("0.3001"), "USDT"),))
     with workspace.store.write() as s:
         row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "m-1")).one()
         assert apply_ack(s, row, priced, clock.now()) == 1
     fill = trader.fills()[0]
     assert (fill.price, fill.fee) == (Decimal("30010"), Decimal("0.3001"))
+
+
+def _buy_with_bnb_fees(workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+                       markets: tuple[FakeMarket, ...]) -> tuple[FillRow, list[str]]:
+    """Buy 0.01 BTC at 29,000 on a fake Binance that charges fees in BNB; return the fill and the alerts."""
+    admin, trader = desk
+    with FakeExchange(markets=markets, fee_asset="BNB",
+                      balances={"USDT": Decimal(100_000), "BNB": Decimal(10)}) as bnb:
+        admin.set_venue("binance", symbols=["BTC/USDT"], api_url=bnb.url,
+                        credentials=Credentials(bnb.api_key, bnb.secret))
+        engine = engine_on(workspace)
+        engine.start()
+        trader.submit_order("BTC/USDT", "buy", "0.01", type="limit", price="29000", client_order_id="bnb-1")
+        engine.step()
+        bnb.fill_at("BTC/USDT", "28900")
+        clock.advance(1)
+        engine.step()
+    placed = order(trader, "bnb-1")
+    assert placed.status is OrderStatus.FILLED
+    with workspace.store.read() as s:
+        fill = s.exec(select(FillRow).where(FillRow.order_id == placed.id)).one()
+    return fill, [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
+
+
+def test_fill_when_fee_charged_in_bnb_values_it_at_bnb_usdt_and_keeps_it_as_charged(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    markets = (FakeMarket("BTC", "USDT"), FakeMarket("BNB", "USDT", price=Decimal(300)))
+    fill, alerts = _buy_with_bnb_fees(workspace, desk, clock, markets)
+    # 0.1 % of 0.01 x 29,000 = 0.29 USDT, charged as 0.29 / 300 = 0.00096667 BNB (8 places).
+    assert (fill.fee_currency, fill.fee_native) == ("BNB", Decimal("0.00096667"))
+    assert fill.fee == Decimal("0.00096667") * 300
+    assert not any("could not" in m or "no BNB/USDT" in m for m in alerts)
+
+
+def test_fill_when_no_price_for_fee_currency_records_it_unvalued_and_alerts(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    fill, alerts = _buy_with_bnb_fees(workspace, desk, clock, (FakeMarket("BTC", "USDT"),))
+    assert (fill.fee_currency, fill.fee_native, fill.fee) == ("BNB", Decimal("0.00096667"), Decimal(0))
+    assert alerts[0] == ("fee of bnb-1 (0.00096667 BNB): binance has no BNB/USDT price, not even via USDT; "
+                         "recorded as charged, not valued in USDT nor taken from cash")
