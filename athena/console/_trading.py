@@ -103,7 +103,7 @@ class TradingMixin(VenuesMixin):
 
     def _submit(self, s: Session, now: datetime, who: Identity, request: OrderRequest) -> Done:
         checks = [stale_price_check(now, self.workspace.settings.trading.stale_after_s), mandate_check(now)]
-        venue = self._venue_name(s)
+        venue = self._venue_name(s, request.strategy)
         result = oms.accept(s, request, who.actor, now, venue, checks)
         if isinstance(result, OrderDenied):
             return Done(result, {"client_order_id": result.client_order_id, "reason": result.reason.value,

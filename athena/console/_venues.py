@@ -20,20 +20,20 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from athena.auth import Permission
 from athena.console._approvals import ApprovalsMixin
 from athena.console._core import Done
 from athena.errors import InvalidInput
 from athena.execution.ccxt_venue import SUPPORTED_EXCHANGES, MarketRules, VenueAck
-from athena.execution.oms import PAPER_VENUE, positions, record_fill, transition
-from athena.execution.portfolio import portfolio, starting_cash
+from athena.execution.oms import PAPER_VENUE, record_fill, transition
+from athena.execution.portfolio import starting_cash
 from athena.execution.router import FeeRates, apply_ack, fee_value, unconverted_note
 from athena.execution.venue_credentials import Credentials, load_credentials, store_credentials
 from athena.execution.venue_reconcile import BalanceDifference, ReconcileReport, VenueHoldings, holding_differences
 from athena.model import Identity, OrderStatus, Side, TradingMode
-from athena.store import InstrumentRow, OrderRow, SettingRow
+from athena.store import DeploymentRow, FillRow, InstrumentRow, OrderRow, SettingRow
 
 __all__ = ["VENUES", "VenueConfig", "VenuesMixin"]
 
@@ -108,10 +108,23 @@ def _adopt_position(s: Session, diff: BalanceDifference, symbol: str, price: Dec
             f"adopted {sign}{_n(abs(change))} at {_n(price)} ({row.client_order_id})")
 
 
+def _venue_book(s: Session, venue: str) -> tuple[dict[str, Decimal], Decimal]:
+    """Return the positions and cash of the fills made at ``venue`` (paper fills are not at the exchange)."""
+    held: dict[str, Decimal] = {}
+    cash = starting_cash(s)
+    fills = s.exec(select(FillRow).join(OrderRow, col(OrderRow.id) == col(FillRow.order_id))
+                   .where(OrderRow.venue == venue))
+    for fill in fills:
+        signed = Side(fill.side).sign * fill.quantity
+        held[fill.symbol] = held.get(fill.symbol, Decimal(0)) + signed
+        cash -= signed * fill.price + fill.fee
+    return held, cash
+
+
 def _adopt_holdings(s: Session, holdings: VenueHoldings, venue: str, now: datetime, actor: str) -> tuple[
         list[str], str | None]:
-    before = portfolio(s, starting_cash(s)).cash
-    differences, cash_note = holding_differences(holdings, positions(s), before)
+    held, before = _venue_book(s, venue)
+    differences, cash_note = holding_differences(holdings, held, before)
     lines: list[str] = []
     target = before
     for diff in differences:
@@ -123,7 +136,7 @@ def _adopt_holdings(s: Session, holdings: VenueHoldings, venue: str, now: dateti
         if price is None or price <= 0:
             raise InvalidInput(f"adopting the position of {diff.symbol} needs its price at {venue}, was {price}")
         lines.append(_adopt_position(s, diff, diff.symbol, price, venue, now, actor))
-    after = portfolio(s, starting_cash(s)).cash
+    after = _venue_book(s, venue)[1]
     if after != target:
         # An adopted position is a holding found, not a purchase: cash ends at the venue's balance of the
         # quote currency, or where it was when cash cannot be compared.
@@ -135,7 +148,12 @@ class VenuesMixin(ApprovalsMixin):
     """Console actions choosing the trading venue and recording reconciliations."""
 
     @staticmethod
-    def _venue_name(s: Session) -> str:
+    def _venue_name(s: Session, strategy: str | None = None) -> str:
+        # A strategy trades at the exchange only once it is live; before, its orders stay on paper.
+        if strategy is not None:
+            deployment = s.get(DeploymentRow, strategy)
+            if deployment is not None and deployment.lifecycle != "live":
+                return PAPER_VENUE
         return _read(s).name
 
     def venue_config(self) -> VenueConfig:

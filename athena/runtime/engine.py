@@ -190,7 +190,7 @@ class Engine:
         self._stale = set(stale)
 
     def _refresh_runners(self) -> list[StrategyRunner]:
-        live = {d.name: d for d in self._console.strategies() if d.lifecycle == "paper"}
+        live = {d.name: d for d in self._console.strategies() if d.lifecycle in ("paper", "live")}
         for name in set(self._runners) - set(live):
             del self._runners[name]
         for name, d in live.items():

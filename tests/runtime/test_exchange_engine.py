@@ -16,13 +16,13 @@ from sqlmodel import select
 from athena.audit import AuditFilter
 from athena.clock import SimulatedClock
 from athena.console import Console
-from athena.errors import InvalidConfig, InvalidInput
+from athena.errors import InvalidConfig, InvalidInput, InvalidTotp
 from athena.execution import transition
 from athena.execution.ccxt_venue import VenueAck, VenueFill
 from athena.execution.router import apply_ack
 from athena.execution.venue_credentials import Credentials
-from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, Side, TradingMode
-from athena.runtime.engine import Engine
+from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, Side, TradingMode, TradingState
+from athena.runtime.engine import Engine, EngineConfig
 from athena.runtime.exchange import ExchangeLink
 from athena.store import FillRow, InstrumentRow, OrderRow
 from athena.testing import ADMIN_PASSWORD, totp_now
@@ -356,3 +356,38 @@ def test_fill_when_no_price_for_fee_currency_records_it_unvalued_and_alerts(
     assert (fill.fee_currency, fill.fee_native, fill.fee) == ("BNB", Decimal("0.00096667"), Decimal(0))
     assert alerts[0] == ("fee of bnb-1 (0.00096667 BNB): binance has no BNB/USDT price, not even via USDT; "
                          "recorded as charged, not valued in USDT nor taken from cash")
+
+
+def test_strategy_when_live_trades_at_the_exchange_while_a_paper_one_stays_on_paper(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+) -> None:
+    admin, trader = desk
+    for name in ("live_one", "paper_one"):
+        admin.register_strategy(name, "buy_and_hold", ["BTC/USDT"], capital=1_000, timeframe="1s")
+        admin.approve_strategy(name)
+    enrolment = admin.enroll_totp()
+    admin.confirm_totp(totp_now(enrolment.secret, clock.now()))
+    clock.advance(30)
+    with pytest.raises(InvalidInput, match="'live_one' is approved; strategies.go_live needs it paper or live"):
+        admin.go_live_strategy("live_one", totp_now(enrolment.secret, clock.now()))
+    for name in ("live_one", "paper_one"):
+        trader.activate_strategy(name)
+    clock.advance(30)
+    with pytest.raises(InvalidTotp):
+        admin.go_live_strategy("live_one", "000000")
+    live = admin.go_live_strategy("live_one", totp_now(enrolment.secret, clock.now()))
+    assert (live.lifecycle, live.trading_state) == ("live", TradingState.ACTIVE)
+    link = ExchangeLink.open(workspace, workspace.system("engine"), admin.venue_config(), backoff=0.0)
+    engine = Engine(workspace, config=EngineConfig(min_bars=3), exchange=link)
+    engine.start()
+    for _ in range(6):
+        clock.advance(1)
+        engine.step()
+    placed = {o.strategy: o for o in trader.orders() if o.strategy}
+    # All-in with 1,000 USDT at 30,000: 0.0333... rounded down to the 0.00001 lot.
+    for name, venue in (("live_one", "binance"), ("paper_one", "paper")):
+        assert (placed[name].venue, placed[name].status, placed[name].quantity) == (
+            venue, OrderStatus.FILLED, Decimal("0.03333"))
+    assert [o["clientOrderId"] for o in fake.orders()] == [placed["live_one"].client_order_id]
+    entry = admin.audit(AuditFilter(action="strategies.go_live", limit=1))[0]
+    assert (entry.actor, entry.outcome.value, entry.payload) == ("admin", "ok", {"from": "paper", "to": "live"})
