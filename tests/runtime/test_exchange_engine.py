@@ -1,7 +1,8 @@
-"""The engine on an exchange venue: the real ccxt client over HTTP against a local fake Binance.
+"""The engine on an exchange venue: the real ccxt client over HTTP against a local fake Binance (or Bybit).
 
 Orders accepted by Console for the exchange are sent, followed and cancelled by the engine's
 router; on start the engine reconciles the OMS with the exchange and records every difference.
+Tests marked ``BOTH`` run against the fake Bybit too.
 """
 
 from __future__ import annotations
@@ -26,25 +27,35 @@ from athena.runtime.engine import Engine, EngineConfig
 from athena.runtime.exchange import ExchangeLink
 from athena.store import FillRow, InstrumentRow, OrderRow
 from athena.testing import ADMIN_PASSWORD, totp_now
-from athena.testing.fake_exchange import FakeExchange, FakeMarket, connect_ccxt
+from athena.testing.fake_bybit import FakeBybit
+from athena.testing.fake_exchange import FakeExchange, FakeMarket
+from athena.testing.fake_venue import FakeVenue
 from athena.workspace import Workspace
 
 PW = "Trader-Passw0rd-5"
 
 
+BOTH = pytest.mark.parametrize("fake", ["binance", "bybit"], indirect=True)
+
+
 @pytest.fixture
-def fake() -> Iterator[FakeExchange]:
-    with FakeExchange() as server:
+def fake(request: pytest.FixtureRequest) -> Iterator[FakeVenue]:
+    """Yield a started fake Binance, or a fake Bybit when parametrized with ``"bybit"``."""
+    bybit = getattr(request, "param", "binance") == "bybit"
+    if bybit and "postgresql" in request.node.name:
+        pytest.skip("the fake Bybit runs on SQLite only; storage is the same code, run on PostgreSQL with Binance")
+    kind = FakeBybit if bybit else FakeExchange
+    with kind() as server:
         yield server
 
 
 @pytest.fixture
-def desk(workspace: Workspace, fake: FakeExchange) -> tuple[Console, Console]:
+def desk(workspace: Workspace, fake: FakeVenue) -> tuple[Console, Console]:
     """Return (admin, trader) on a workspace whose venue is the fake exchange."""
     admin = workspace.login("admin", ADMIN_PASSWORD)
     admin.add_user("tom", Role.TRADER, PW)
-    admin.set_venue("binance", symbols=["BTC/USDT", "eth/usdt"], credentials=Credentials(fake.api_key, fake.secret),
-                    api_url=fake.url)
+    admin.set_venue(fake.exchange_id, symbols=["BTC/USDT", "eth/usdt"],
+                    credentials=Credentials(fake.api_key, fake.secret), api_url=fake.url)
     return admin, workspace.login("tom", PW)
 
 
@@ -60,7 +71,7 @@ def order(console: Console, cid: str) -> Order:
 
 
 def test_venue_when_set_is_testnet_stores_key_encrypted_and_audits_without_secret(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     admin, _ = desk
     config = admin.venue_config()
@@ -91,7 +102,7 @@ def test_venue_when_input_bad_says_why_and_changes_nothing(workspace: Workspace)
 
 
 def test_engine_when_restarted_after_adopting_holdings_reconciles_clean(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     admin, _ = desk
     engine_on(workspace).start()
@@ -106,8 +117,9 @@ def test_engine_when_restarted_after_adopting_holdings_reconciles_clean(
     assert status is not None and status.feed == "binance"
 
 
+@BOTH
 def test_start_when_venue_holds_other_positions_and_cash_adopts_them_and_alerts_each(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     admin, trader = desk
     engine = engine_on(workspace)
@@ -120,20 +132,22 @@ def test_start_when_venue_holds_other_positions_and_cash_adopts_them_and_alerts_
     assert {p.symbol: p.average_price for p in view.positions} == {"BTC/USDT": 30_000, "ETH/USDT": 2_000}
     entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
     lines = entry.payload["discrepancies"]
+    name = fake.exchange_id
     assert entry.payload["clean"] is False and len(lines) == 3
-    assert lines[0].startswith("position BTC/USDT: 0 BTC here, 2 at binance; adopted +2 at 30000")
-    assert lines[1].startswith("position ETH/USDT: 0 ETH here, 20 at binance; adopted +20 at 2000")
-    assert lines[2] == "cash USDT: 1000000 here, 100000 at binance; adopted"
+    assert lines[0].startswith(f"position BTC/USDT: 0 BTC here, 2 at {name}; adopted +2 at 30000")
+    assert lines[1].startswith(f"position ETH/USDT: 0 ETH here, 20 at {name}; adopted +20 at 2000")
+    assert lines[2] == f"cash USDT: 1000000 here, 100000 at {name}; adopted"
     alerts = [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
     assert sorted(alerts) == sorted(f"reconciliation: {line}" for line in lines)
-    adopted = [o for o in trader.orders() if o.client_order_id.startswith("reconcile:binance:")]
+    adopted = [o for o in trader.orders() if o.client_order_id.startswith(f"reconcile:{name}:")]
     assert {(o.symbol, o.side, o.quantity, o.status) for o in adopted} == {
         ("BTC/USDT", Side.BUY, Decimal(2), OrderStatus.FILLED), ("ETH/USDT", Side.BUY, Decimal(20), OrderStatus.FILLED)}
     assert len(admin.audit(AuditFilter(action="venues.reconcile"))) == 1
 
 
+@BOTH
 def test_orders_when_routed_fill_at_exchange_and_update_positions(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
 ) -> None:
     _, trader = desk
     engine = engine_on(workspace)
@@ -143,7 +157,7 @@ def test_orders_when_routed_fill_at_exchange_and_update_positions(
     clock.advance(1)
     engine.step()
     assert order(trader, "t-1").status is OrderStatus.OPEN
-    assert [o["clientOrderId"] for o in fake.orders()] == ["t-1"]
+    assert fake.book() == [("t-1", "NEW")]
     fake.fill_at("BTC/USDT", "28900")
     clock.advance(1)
     prices = engine.step()
@@ -162,8 +176,9 @@ def test_orders_when_routed_fill_at_exchange_and_update_positions(
     assert fake.balance("BTC") == (Decimal("1.99999"), Decimal(0))
 
 
+@BOTH
 def test_cancel_when_routed_waits_for_the_exchange_then_cancels_there(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
 ) -> None:
     _, trader = desk
     engine = engine_on(workspace)
@@ -172,15 +187,16 @@ def test_cancel_when_routed_waits_for_the_exchange_then_cancels_there(
     engine.step()
     pending = trader.cancel_order("c-1")
     assert pending.status is OrderStatus.PENDING_CANCEL
-    assert fake.orders()[0]["status"] == "NEW"
+    assert fake.book() == [("c-1", "NEW")]
     clock.advance(1)
     engine.step()
     assert order(trader, "c-1").status is OrderStatus.CANCELLED
-    assert fake.orders()[0]["status"] == "CANCELED"
+    assert fake.book() == [("c-1", "CANCELED")]
 
 
+@BOTH
 def test_kill_switch_when_engaged_cancels_every_order_at_the_exchange(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
 ) -> None:
     admin, trader = desk
     engine = engine_on(workspace)
@@ -194,24 +210,26 @@ def test_kill_switch_when_engaged_cancels_every_order_at_the_exchange(
     clock.advance(1)
     engine.step()
     assert {o.status for o in trader.orders() if o.client_order_id.startswith("k-")} == {OrderStatus.CANCELLED}
-    assert {o["status"] for o in fake.orders()} == {"CANCELED"}
+    assert {status for _, status in fake.book()} == {"CANCELED"}
 
 
+@BOTH
 def test_submit_when_answer_lost_retries_with_same_id_and_makes_one_order(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     _, trader = desk
     engine = engine_on(workspace)
     engine.start()
     trader.submit_order("BTC/USDT", "buy", "0.01", type="limit", price="29000", client_order_id="r-1")
-    fake.inject_failures(1, 503, endpoint="POST /api/v3/order", after_processing=True)
+    fake.inject_failures(1, 503, endpoint=fake.order_endpoint, after_processing=True)
     engine.step()
     assert order(trader, "r-1").status is OrderStatus.OPEN
-    assert [o["clientOrderId"] for o in fake.orders()] == ["r-1"]
+    assert fake.book() == [("r-1", "NEW")]
 
 
+@BOTH
 def test_submit_when_exchange_refuses_marks_order_rejected_with_reason(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     _, trader = desk
     engine = engine_on(workspace)
@@ -221,11 +239,12 @@ def test_submit_when_exchange_refuses_marks_order_rejected_with_reason(
     rejected = order(trader, "big")
     assert rejected.status is OrderStatus.REJECTED
     assert rejected.reason is not None and rejected.reason.startswith("INSUFFICIENT_FUNDS")
-    assert fake.orders() == []
+    assert fake.book() == []
 
 
+@BOTH
 def test_start_when_venue_and_oms_disagree_adopts_settles_and_alerts_each(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
 ) -> None:
     admin, trader = desk
     first = engine_on(workspace)
@@ -237,7 +256,7 @@ def test_start_when_venue_and_oms_disagree_adopts_settles_and_alerts_each(
         row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "lost")).one()
         transition(s, row, OrderStatus.OPEN, clock.now())
     fake.fill_at("BTC/USDT", "28950")
-    outside = connect_ccxt(fake)
+    outside = fake.connect()
     outside.create_order("ETH/USDT", "limit", "sell", 1.5, 2500, {"clientOrderId": "by-hand"})
     outside.session.close()
     clock.advance(60)
@@ -255,15 +274,16 @@ def test_start_when_venue_and_oms_disagree_adopts_settles_and_alerts_each(
     entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
     lines = entry.payload["discrepancies"]
     assert entry.payload["clean"] is False and len(lines) == 5
-    assert lines[3].startswith("position BTC/USDT: 2.01 BTC here, 2.00999 at binance; adopted -0.00001 at 28950")
-    assert lines[4] == "cash USDT: 99709.71 here, 99710 at binance; adopted"
+    name = fake.exchange_id
+    assert lines[3].startswith(f"position BTC/USDT: 2.01 BTC here, 2.00999 at {name}; adopted -0.00001 at 28950")
+    assert lines[4] == f"cash USDT: 99709.71 here, 99710 at {name}; adopted"
     alerts = [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
     assert len(alerts) - alerted_before == 5 and all(m.startswith("reconciliation: ") for m in alerts)
     assert any("by-hand" in m for m in alerts) and any("lost" in m for m in alerts)
 
 
 def test_start_when_exchange_unreachable_alerts_and_engine_runs_on(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     admin, _ = desk
     engine = engine_on(workspace)
@@ -359,7 +379,7 @@ def test_fill_when_no_price_for_fee_currency_records_it_unvalued_and_alerts(
 
 
 def test_strategy_when_live_trades_at_the_exchange_while_a_paper_one_stays_on_paper(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
 ) -> None:
     admin, trader = desk
     for name in ("live_one", "paper_one"):
@@ -388,6 +408,6 @@ def test_strategy_when_live_trades_at_the_exchange_while_a_paper_one_stays_on_pa
     for name, venue in (("live_one", "binance"), ("paper_one", "paper")):
         assert (placed[name].venue, placed[name].status, placed[name].quantity) == (
             venue, OrderStatus.FILLED, Decimal("0.03333"))
-    assert [o["clientOrderId"] for o in fake.orders()] == [placed["live_one"].client_order_id]
+    assert [cid for cid, _ in fake.book()] == [placed["live_one"].client_order_id]
     entry = admin.audit(AuditFilter(action="strategies.go_live", limit=1))[0]
     assert (entry.actor, entry.outcome.value, entry.payload) == ("admin", "ok", {"from": "paper", "to": "live"})
