@@ -19,8 +19,9 @@ from athena.clock import SimulatedClock
 from athena.console import Console
 from athena.errors import InvalidConfig, InvalidInput, InvalidTotp
 from athena.execution import transition
-from athena.execution.ccxt_venue import VenueAck, VenueFill
+from athena.execution.ccxt_venue import Balance, VenueAck, VenueFill
 from athena.execution.router import apply_ack
+from athena.execution.venue_reconcile import ReconcileReport, VenueHoldings
 from athena.execution.venue_credentials import Credentials
 from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, Side, TradingMode, TradingState
 from athena.runtime.engine import Engine, EngineConfig
@@ -411,3 +412,23 @@ def test_strategy_when_live_trades_at_the_exchange_while_a_paper_one_stays_on_pa
     assert [cid for cid, _ in fake.book()] == [placed["live_one"].client_order_id]
     entry = admin.audit(AuditFilter(action="strategies.go_live", limit=1))[0]
     assert (entry.actor, entry.outcome.value, entry.payload) == ("admin", "ok", {"from": "paper", "to": "live"})
+
+
+def test_reconciliation_when_cash_not_comparable_adopts_positions_and_leaves_cash(sqlite_workspace: Workspace) -> None:
+    engine = sqlite_workspace.system("engine")
+    report = ReconcileReport("binance", (), (), (), ())
+    balances = {"BTC": Balance("BTC", Decimal(1), Decimal(0), Decimal(1)),
+                "ETH": Balance("ETH", Decimal(3), Decimal(0), Decimal(3))}
+    symbols = ("BTC/USDT", "ETH/BTC")
+    with pytest.raises(InvalidInput, match="adopting the position of BTC/USDT needs its price at binance, was None"):
+        engine.record_reconciliation(report, {}, {}, VenueHoldings(symbols, balances, {}))
+    assert engine.positions() == {} and engine.audit(AuditFilter(action="venues.reconcile")) == []
+    prices = {"BTC/USDT": Decimal(30_000), "ETH/BTC": Decimal("0.05")}
+    lines = engine.record_reconciliation(report, {}, {}, VenueHoldings(symbols, balances, prices))
+    assert [line.split(" (")[0] for line in lines] == [
+        "position BTC/USDT: 0 BTC here, 1 at binance; adopted +1 at 30000",
+        "position ETH/BTC: 0 ETH here, 3 at binance; adopted +3 at 0.05"]
+    assert engine.positions() == {"BTC/USDT": Decimal(1), "ETH/BTC": Decimal(3)}
+    assert engine.portfolio().cash == Decimal(1_000_000)
+    entry = engine.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+    assert entry.payload["cash"] == "cash not compared: the symbols quote in BTC, USDT"
