@@ -21,8 +21,8 @@ from athena.errors import InvalidConfig, InvalidInput, InvalidTotp
 from athena.execution import transition
 from athena.execution.ccxt_venue import Balance, VenueAck, VenueFill
 from athena.execution.router import apply_ack
-from athena.execution.venue_reconcile import ReconcileReport, VenueHoldings
 from athena.execution.venue_credentials import Credentials
+from athena.execution.venue_reconcile import ReconcileReport, VenueHoldings
 from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, Side, TradingMode, TradingState
 from athena.runtime.engine import Engine, EngineConfig
 from athena.runtime.exchange import ExchangeLink
