@@ -247,7 +247,7 @@ class VenuesMixin(ApprovalsMixin):
                 adopted, cash_note = _adopt_holdings(s, holdings, report.venue, now, who.actor)
                 lines.extend(adopted)
             payload: dict[str, Any] = {"venue": report.venue, "clean": not lines, "discrepancies": lines,
-                                       "instruments": sorted(rules)}
+                                       "instruments": sorted(rules), "holdings_compared": holdings is not None}
             if cash_note:
                 payload["cash"] = cash_note
             return Done(lines, payload, ["VenueReconciled"])

@@ -253,6 +253,11 @@ class FakeVenue:
         with self._lock:
             return [self._order_json(o) for o in self._orders.values()]
 
+    def deposit(self, asset: str, amount: Decimal | str) -> None:
+        """Credit ``amount`` of ``asset`` to the free balance, as a transfer from outside would."""
+        with self._lock:
+            self._free[asset] = self._free.get(asset, Decimal(0)) + Decimal(amount)
+
     def book(self) -> list[tuple[str, str]]:
         """Return (client order id, status) of every order, oldest first; statuses are Binance's names."""
         with self._lock:

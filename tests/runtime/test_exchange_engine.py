@@ -114,6 +114,7 @@ def test_engine_when_restarted_after_adopting_holdings_reconciles_clean(
         "binance", Decimal("0.0001"), Decimal("0.0001"))
     entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
     assert (entry.actor, entry.payload["clean"], entry.payload["discrepancies"]) == ("system:engine", True, [])
+    assert entry.payload["holdings_compared"] is True
     status = admin.engine_status()
     assert status is not None and status.feed == "binance"
 
@@ -281,6 +282,28 @@ def test_start_when_venue_and_oms_disagree_adopts_settles_and_alerts_each(
     alerts = [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
     assert len(alerts) - alerted_before == 5 and all(m.startswith("reconciliation: ") for m in alerts)
     assert any("by-hand" in m for m in alerts) and any("lost" in m for m in alerts)
+
+
+def test_start_when_balances_move_while_orders_are_read_adopts_no_holdings_and_alerts(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin, trader = desk
+    engine = engine_on(workspace)
+    assert engine.exchange is not None
+    read = engine.exchange.venue.balances
+
+    def moving() -> dict[str, Balance]:
+        seen = read()
+        fake.deposit("USDT", "1")
+        return seen
+
+    monkeypatch.setattr(engine.exchange.venue, "balances", moving)
+    engine.start()
+    assert trader.positions() == {}
+    entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+    assert (entry.payload["discrepancies"], entry.payload["holdings_compared"]) == ([], False)
+    alert = admin.audit(AuditFilter(action="alerts.raise", limit=1))[0]
+    assert "balances at binance kept moving while orders were read" in alert.payload["message"]
 
 
 def test_start_when_exchange_unreachable_alerts_and_engine_runs_on(
