@@ -17,7 +17,7 @@ from sqlmodel import select
 from athena.audit import AuditFilter
 from athena.clock import SimulatedClock
 from athena.console import Console
-from athena.errors import InvalidConfig, InvalidInput, InvalidTotp
+from athena.errors import InvalidConfig, InvalidInput, InvalidTotp, PermissionDenied
 from athena.execution import transition
 from athena.execution.ccxt_venue import Balance, VenueAck, VenueFill
 from athena.execution.router import apply_ack
@@ -435,6 +435,12 @@ def test_strategy_when_live_trades_at_the_exchange_while_a_paper_one_stays_on_pa
     assert [cid for cid, _ in fake.book()] == [placed["live_one"].client_order_id]
     entry = admin.audit(AuditFilter(action="strategies.go_live", limit=1))[0]
     assert (entry.actor, entry.outcome.value, entry.payload) == ("admin", "ok", {"from": "paper", "to": "live"})
+    trader.halt_strategy("live_one", "drill")
+    with pytest.raises(PermissionDenied, match="'live_one' is live: it resumes only through strategies.go_live"):
+        trader.set_trading_state(TradingState.ACTIVE, strategy="live_one", reason="back on")
+    clock.advance(30)
+    resumed = admin.go_live_strategy("live_one", totp_now(enrolment.secret, clock.now()))
+    assert (resumed.lifecycle, resumed.trading_state) == ("live", TradingState.ACTIVE)
 
 
 def test_reconciliation_when_cash_not_comparable_adopts_positions_and_leaves_cash(sqlite_workspace: Workspace) -> None:
