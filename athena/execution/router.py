@@ -188,8 +188,8 @@ def unconverted_note(venue: str, ack: VenueAck, value: FeeValue, order: str) -> 
     quote = ack.symbol.partition("/")[2]
     charged = ", ".join(f"{amount} {currency}" for currency, amount in sorted(value.unconverted.items()))
     pairs = ", ".join(f"{currency}/{quote}" for currency in sorted(value.unconverted))
-    return (f"fee of {order} ({charged}): {venue} has no {pairs} price, not even via USDT; recorded as charged, "
-            f"not valued in {quote} nor taken from cash")
+    return (f"fee of {order} ({charged}): {venue} gave no {pairs} price (direct, inverted or via USDT); "
+            f"recorded as charged, not valued in {quote} nor taken from cash")
 
 
 @dataclass
