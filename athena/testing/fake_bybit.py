@@ -25,7 +25,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from athena.testing.fake_venue import ApiError, FakeMarket, FakeVenue, VenueOrder, fmt, now_ms
+from athena.testing.fake_venue import ApiError, Failure, FakeMarket, FakeVenue, VenueOrder, fmt, now_ms
 
 __all__ = ["FakeBybit", "connect_bybit"]
 
@@ -64,7 +64,7 @@ class FakeBybit(FakeVenue):
     def _error(self, err: ApiError) -> tuple[int, Any]:
         return err.status, {"retCode": err.code, "retMsg": err.msg, "result": {}, "retExtInfo": {}, "time": now_ms()}
 
-    def _fail(self, failure: Any) -> tuple[int, Any]:
+    def _fail(self, failure: Failure) -> tuple[int, Any]:
         if failure.kind in (418, 429):
             return (403, "<html><body>403 Forbidden: access too frequent</body></html>")
         return super()._fail(failure)

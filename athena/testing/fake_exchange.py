@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from athena.testing.fake_venue import ApiError, FakeMarket, FakeVenue, VenueOrder, fmt, now_ms
+from athena.testing.fake_venue import ApiError, Failure, FakeMarket, FakeVenue, VenueOrder, fmt, now_ms
 
 __all__ = ["FakeExchange", "FakeMarket", "connect_ccxt"]
 
@@ -57,6 +57,15 @@ class FakeExchange(FakeVenue):
     errors = _BINANCE_ERRORS
     exchange_id = "binance"
     order_endpoint = "POST /api/v3/order"
+
+    def _error(self, err: ApiError) -> tuple[int, Any]:
+        return err.status, {"code": err.code, "msg": err.msg}
+
+    def _fail(self, failure: Failure) -> tuple[int, Any]:
+        if failure.kind in (418, 429):
+            return (int(failure.kind), {"code": -1003,
+                                        "msg": "Too many requests; current limit is 6000 weight per 1 MINUTE."})
+        return super()._fail(failure)
 
     def connect(self, api_key: str | None = None, secret: str | None = None) -> Any:
         """Return a real ``ccxt.binance`` pointed at the server (see :func:`connect_ccxt`)."""

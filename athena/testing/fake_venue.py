@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
 __all__ = ["ApiError", "FakeMarket", "FakeVenue", "Failure", "VenueOrder", "fmt", "now_ms"]
@@ -166,7 +166,7 @@ class FakeVenue:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> FakeVenue:
+    def start(self) -> Self:
         """Start serving on a free port of 127.0.0.1 and return ``self``."""
         handler = type("_BoundHandler", (_Handler,), {"fake": self})
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -188,7 +188,7 @@ class FakeVenue:
             self._thread.join()
         self._server = None
 
-    def __enter__(self) -> FakeVenue:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -288,7 +288,7 @@ class FakeVenue:
         return self._fail(failure) if failure is not None else result
 
     def _error(self, err: ApiError) -> tuple[int, Any]:
-        return err.status, {"code": err.code, "msg": err.msg}
+        raise NotImplementedError
 
     def _refuse(self, reason: str) -> ApiError:
         return ApiError(*self.errors[reason])
@@ -298,8 +298,6 @@ class FakeVenue:
             self._stopping.wait(self.timeout_delay)
             return (0, None)
         status = int(failure.kind)
-        if status in (418, 429):
-            return (status, {"code": -1003, "msg": "Too many requests; current limit is 6000 weight per 1 MINUTE."})
         return (status, f"<html><body>{status} Server Error</body></html>")
 
     def _route(self, method: str, path: str, query: str, body: str, headers: dict[str, str]) -> Any:
