@@ -1,4 +1,4 @@
-"""``athena venues``: choosing where orders go, from the command line."""
+"""``athena venues`` and ``athena strategies go-live``: trading on an exchange, from the command line."""
 
 from __future__ import annotations
 
@@ -21,3 +21,10 @@ def test_venues_set_when_exchange_given_key_shows_testnet_keeps_secret_off_disk_
     assert refused.returncode == 2 and "needs the symbols to trade" in refused.stderr
     admin_cli("venues", "set", "paper")
     assert json.loads(admin_cli("--json", "venues", "show").stdout)["name"] == "paper"
+
+
+def test_strategies_go_live_when_admin_has_no_totp_is_refused_and_audited(admin_cli: Run) -> None:
+    refused = admin_cli("strategies", "go-live", "btc_trend", "--totp", "123456", ok=False)
+    assert refused.returncode == 3 and "must enrol TOTP" in refused.stderr
+    entry = json.loads(admin_cli("--json", "audit", "list", "--action", "strategies.go_live").stdout)[0]
+    assert (entry["actor"], entry["outcome"]) == ("admin", "denied")

@@ -28,6 +28,8 @@ class Permission(StrEnum):
     STRATEGIES_EDIT = "strategies.edit"
     STRATEGIES_APPROVE = "strategies.approve"
     STRATEGIES_RUN_PAPER = "strategies.run_paper"
+    # ADMIN only, and with a TOTP code: a strategy's own orders go to the exchange.
+    STRATEGIES_RUN_LIVE = "strategies.run_live"
     BACKTESTS_RUN = "backtests.run"
     JOBS_RUN = "jobs.run"
     ORDERS_SUBMIT = "orders.submit"

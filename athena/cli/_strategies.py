@@ -1,4 +1,4 @@
-"""Strategy deployments: register, approve, activate, halt, parameters."""
+"""Strategy deployments: register, approve, activate, go live, halt, parameters."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from athena.cli._base import Context, cli, parse_params, pass_ctx, table
 
 @cli.group()
 def strategies() -> None:
-    """Strategy deployments and their lifecycle (registered -> approved -> paper)."""
+    """Strategy deployments and their lifecycle (registered -> approved -> paper -> live)."""
 
 
 @strategies.command("register")
@@ -43,6 +43,16 @@ def _transition(command: str, verb: str) -> None:
 
 _transition("approve", "Approve (RISK or ADMIN)")
 _transition("activate", "Start paper trading")
+
+
+@strategies.command("go-live")
+@click.argument("name")
+@click.option("--totp", required=True, help="Your current TOTP code.")
+@pass_ctx
+def strategies_go_live(ctx: Context, name: str, totp: str) -> None:
+    """Send a paper strategy's orders to the exchange venue (ADMIN with TOTP)."""
+    d = ctx.console().go_live_strategy(name, totp)
+    ctx.emit(d, lambda: click.echo(f"{name} is live"))
 
 
 @strategies.command("halt")

@@ -1,9 +1,16 @@
-"""Strategy lifecycle: registered -> approved -> paper (-> live), versioned parameters, halts."""
+"""Strategy lifecycle: registered -> approved -> paper -> live, versioned parameters, halts.
+
+Approving takes RISK or ADMIN, paper trading a TRADER. Going live takes an ADMIN with a current
+TOTP code and an exchange venue (``athena venues set``): from then on the engine sends the
+strategy's orders to the exchange (its testnet unless the trading mode is LIVE); until then they
+fill on the paper venue at the exchange's prices.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -17,6 +24,7 @@ from athena.clock import utc
 from athena.console._core import Done
 from athena.console._trading import TradingMixin
 from athena.errors import InvalidInput
+from athena.execution.oms import PAPER_VENUE
 from athena.model import Identity, TradingState, to_decimal
 from athena.risk import set_state, strategy_scope
 from athena.store import DeploymentRow, InstrumentRow, ParamVersionRow, TradingStateRow
@@ -99,8 +107,11 @@ class StrategiesMixin(TradingMixin):
         return self._write(Permission.STRATEGIES_EDIT, "strategies.register", f"strategy:{name}", work)  # type: ignore[no-any-return]
 
     def _move(self, name: str, permission: Permission, action: str, allowed_from: tuple[str, ...], target: str,
-              state: TradingState | None, reason: str) -> Deployment:
+              state: TradingState | None, reason: str,
+              guard: Callable[[Session, datetime, Identity], None] | None = None) -> Deployment:
         def work(s: Session, now: datetime, who: Identity) -> Done:
+            if guard is not None:
+                guard(s, now, who)
             row = self._get(s, name)
             if row.lifecycle not in allowed_from:
                 raise InvalidInput(f"strategy {name!r} is {row.lifecycle}; {action} needs it "
@@ -124,6 +135,21 @@ class StrategiesMixin(TradingMixin):
         """Start an approved (or re-start a halted paper) strategy trading on the paper venue."""
         return self._move(name, Permission.STRATEGIES_RUN_PAPER, "strategies.activate", ("approved", "paper"),
                           "paper", TradingState.ACTIVE, "activated")
+
+    def go_live_strategy(self, name: str, totp: str | None) -> Deployment:
+        """Send a paper strategy's orders to the exchange venue from now on (ADMIN with a TOTP code).
+
+        Also re-starts a halted live strategy. Refused, changing nothing, while orders go to the
+        paper venue: choose an exchange first with :meth:`set_venue`.
+        """
+        def guard(s: Session, now: datetime, who: Identity) -> None:
+            self._require_totp(s, who, totp, now)
+            if self._venue_name(s) == PAPER_VENUE:
+                raise InvalidInput(f"strategy {name!r} cannot go live: orders go to the paper venue; choose an "
+                                   "exchange first (athena venues set binance ...)")
+
+        return self._move(name, Permission.STRATEGIES_RUN_LIVE, "strategies.go_live", ("paper", "live"), "live",
+                          TradingState.ACTIVE, "live on the exchange", guard)
 
     def halt_strategy(self, name: str, reason: str) -> None:
         """Stop a strategy from opening positions (its orders are then reduce-only)."""

@@ -15,7 +15,7 @@ from athena.clock import utc
 from athena.console._approvals import PRIVILEGED_ACTIONS
 from athena.console._core import Done, choice
 from athena.console._venues import VenuesMixin
-from athena.errors import InvalidInput, InvalidOrder
+from athena.errors import InvalidInput, InvalidOrder, PermissionDenied
 from athena.execution import PaperVenue
 from athena.model import (
     Approval,
@@ -34,7 +34,7 @@ from athena.model import (
 )
 from athena.risk import GLOBAL, get_states, set_state, strategy_scope
 from athena.risk.checks import mandate_check, stale_price_check
-from athena.store import InstrumentRow, MarkRow, OrderRow, TradingStateRow
+from athena.store import DeploymentRow, InstrumentRow, MarkRow, OrderRow, TradingStateRow
 
 __all__ = ["Instrument", "Mark", "TradingMixin"]
 
@@ -103,7 +103,7 @@ class TradingMixin(VenuesMixin):
 
     def _submit(self, s: Session, now: datetime, who: Identity, request: OrderRequest) -> Done:
         checks = [stale_price_check(now, self.workspace.settings.trading.stale_after_s), mandate_check(now)]
-        venue = self._venue_name(s)
+        venue = self._venue_name(s, request.strategy)
         result = oms.accept(s, request, who.actor, now, venue, checks)
         if isinstance(result, OrderDenied):
             return Done(result, {"client_order_id": result.client_order_id, "reason": result.reason.value,
@@ -234,6 +234,10 @@ class TradingMixin(VenuesMixin):
             raise InvalidInput("halting everything is the kill switch: use engage_kill_switch")
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
+            live = s.get(DeploymentRow, strategy) if strategy and target is TradingState.ACTIVE else None
+            if live is not None and live.lifecycle == "live":
+                raise PermissionDenied(f"strategy {strategy!r} is live: it resumes only through "
+                                       "strategies.go_live (ADMIN with TOTP)")
             if scope == GLOBAL:
                 current = s.get(TradingStateRow, GLOBAL)
                 if current is not None and current.state == TradingState.HALTED.value:

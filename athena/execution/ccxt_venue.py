@@ -324,6 +324,27 @@ class CcxtVenue:
         ticker = self._retrying("fetch_ticker", lambda: self.exchange.fetch_ticker(symbol))
         return _dec(ticker.get("last") or ticker.get("close"), "last price")
 
+    def conversion_rate(self, currency: str, quote: str) -> Decimal | None:
+        """Return the price of one ``currency`` in ``quote`` from the exchange's last prices.
+
+        Tries the market ``CURRENCY/QUOTE``, then ``QUOTE/CURRENCY`` (inverted), then the cross
+        through USDT (``CURRENCY/USDT`` over ``QUOTE/USDT``). Returns None when no market prices it
+        or the exchange does not answer, so the caller can say so instead of counting zero.
+        """
+        try:
+            markets = self._rules or self.load_markets()
+            if currency == quote:
+                return Decimal(1)
+            if f"{currency}/{quote}" in markets:
+                return self.last_price(f"{currency}/{quote}")
+            if f"{quote}/{currency}" in markets:
+                return 1 / self.last_price(f"{quote}/{currency}")
+            if f"{currency}/USDT" in markets and f"{quote}/USDT" in markets:
+                return self.last_price(f"{currency}/USDT") / self.last_price(f"{quote}/USDT")
+        except (VenueUnavailable, VenueRejected, VenueAuthFailed):
+            return None
+        return None
+
     def submit(
         self,
         client_order_id: str,
@@ -413,12 +434,12 @@ class CcxtVenue:
                         return existing
                 raw = self.exchange.create_order(symbol, ccxt_type, side.value, float(quantity),
                                                  None if price is None else float(price), dict(params))
-                return self._ack(raw, symbol, cid)
+                return self._known(raw, symbol, cid)
             except _retryable() as exc:
                 maybe_sent = True
                 self._wait(attempt, exc, f"create {cid}")
             except ccxt.BaseError as exc:
-                if maybe_sent and "Duplicate order" in str(exc):
+                if maybe_sent and _is_duplicate(exc):
                     found = self._lookup(symbol, cid)
                     if found is not None:
                         return found
@@ -448,7 +469,7 @@ class CcxtVenue:
             if ack.status.is_open:
                 raise
             return ack
-        return self._ack(raw, symbol, client_order_id)
+        return self._known(raw, symbol, client_order_id)
 
     def fetch_order(
         self, symbol: str, *, client_order_id: str | None = None, venue_order_id: str | None = None
@@ -467,12 +488,20 @@ class CcxtVenue:
             raw = self._retrying("fetch_order", lambda: self.exchange.fetch_order(venue_order_id, symbol, dict(params)))
         return self._ack(raw, symbol, client_order_id)
 
+    def _known(self, raw: Mapping[str, Any], symbol: str, cid: str | None) -> VenueAck:
+        # bybit answers a create or a cancel with the order's ids only: read the order itself.
+        if raw.get("side") is None and raw.get("id") is not None:
+            return self.fetch_order(symbol, venue_order_id=str(raw["id"]))
+        return self._ack(raw, symbol, cid)
+
     def _bybit_order(self, symbol: str, cid: str | None, vid: str | None) -> Any:
         import ccxt
 
-        # bybit's fetch_order takes no client order id and sees only the last 500 orders.
-        for method in (self.exchange.fetch_open_orders, self.exchange.fetch_closed_orders):
-            for raw in method(symbol):
+        # bybit's fetch_order takes no client order id and sees only the last 500 orders; its
+        # fetch_closed_orders leaves out cancelled ones, so ask for cancelled and closed together.
+        wanted = {"orderLinkId": cid} if cid is not None else {"orderId": vid}
+        for method in (self.exchange.fetch_open_orders, self.exchange.fetch_canceled_and_closed_orders):
+            for raw in method(symbol, None, None, dict(wanted)):
                 by_venue_id = vid is not None and str(raw.get("id")) == vid
                 if by_venue_id or (cid is not None and raw.get("clientOrderId") == cid):
                     return raw
@@ -548,6 +577,11 @@ def _fill(trade: Mapping[str, Any]) -> VenueFill:
                      _dec(trade["amount"]), _dec(fee.get("cost") or 0), fee.get("currency"))
 
 
+def _is_duplicate(exc: Exception) -> bool:
+    """Return whether the exchange refused a reused client order id (binance, bybit)."""
+    return any(text in str(exc) for text in ("Duplicate order", "OrderLinkedID is duplicate"))
+
+
 def _retryable() -> tuple[type[Exception], ...]:
     import ccxt
 
@@ -565,7 +599,7 @@ def _mapped(exc: Exception, what: str) -> Exception:
         return VenueOrderNotFound(text)
     if isinstance(exc, ccxt.BadSymbol):
         return VenueRejected(text, DenialReason.UNKNOWN_SYMBOL)
-    if isinstance(exc, ccxt.InvalidOrder) and "Duplicate order" in str(exc):
+    if isinstance(exc, ccxt.InvalidOrder) and _is_duplicate(exc):
         return VenueRejected(text, DenialReason.DUPLICATE_CLIENT_ORDER_ID)
     if isinstance(exc, ccxt.ExchangeError):
         return VenueRejected(text, "INSUFFICIENT_FUNDS" if isinstance(exc, ccxt.InsufficientFunds) else "EXCHANGE")

@@ -11,7 +11,7 @@ Venue answers are facts, recorded and published like paper fills, not audited de
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -25,9 +25,24 @@ from athena.execution.oms import record_fill, transition
 from athena.model import OrderStatus, OrderType, Side, TimeInForce
 from athena.store import FillRow, OrderRow, Store
 
-__all__ = ["ExchangeRouter", "ExchangeVenue", "RouteReport", "apply_ack", "quote_fees", "venue_ids"]
+__all__ = [
+    "ExchangeRouter",
+    "ExchangeVenue",
+    "FeeRates",
+    "FeeValue",
+    "RouteReport",
+    "apply_ack",
+    "fee_pairs",
+    "fee_rates",
+    "fee_value",
+    "unconverted_note",
+    "venue_ids",
+]
 
 _FOLLOWED = [OrderStatus.OPEN.value, OrderStatus.PARTIALLY_FILLED.value]
+
+#: The price of one unit of a fee currency in a quote currency, by (fee currency, quote); None: no price found.
+FeeRates = Mapping[tuple[str, str], Decimal | None]
 
 
 class ExchangeVenue(Protocol):
@@ -51,6 +66,9 @@ class ExchangeVenue(Protocol):
     def order_trades(self, symbol: str, venue_order_id: str) -> tuple[VenueFill, ...]:
         """Return one order's executions with their fees."""
 
+    def conversion_rate(self, currency: str, quote: str) -> Decimal | None:
+        """Return the price of one ``currency`` in ``quote``, or None when the venue prices it nowhere."""
+
 
 @dataclass
 class RouteReport:
@@ -61,6 +79,14 @@ class RouteReport:
     cancelled: int = 0
     fills: int = 0
     unavailable: list[str] = field(default_factory=list)
+    unconverted: list[str] = field(default_factory=list)
+
+
+def fee_rates(venue: ExchangeVenue, acks: list[VenueAck], known: dict[tuple[str, str], Decimal | None]) -> None:
+    """Add to ``known`` the venue's price of every third-currency fee of ``acks`` it lacks."""
+    for ack in acks:
+        for currency, quote in fee_pairs(ack) - set(known):
+            known[(currency, quote)] = venue.conversion_rate(currency, quote)
 
 
 def venue_ids(client_order_id: str) -> dict[str, str]:
@@ -70,11 +96,13 @@ def venue_ids(client_order_id: str) -> dict[str, str]:
     return {"client_order_id": client_order_id}
 
 
-def apply_ack(s: Session, row: OrderRow, ack: VenueAck, now: datetime) -> int:
+def apply_ack(s: Session, row: OrderRow, ack: VenueAck, now: datetime, rates: FeeRates | None = None) -> int:
     """Bring ``row`` up to the venue's view of it; return how many fills were recorded (0 or 1).
 
     New fills are recorded only when the venue reports their price (an average, executions, or the
-    limit price of a limit order); otherwise they wait for a later answer.
+    limit price of a limit order); otherwise they wait for a later answer. The fill's fee is valued
+    in the quote currency (see :func:`fee_value`, ``rates`` price fees charged in a third
+    currency) and kept as charged in ``fee_currency``/``fee_native`` when the executions charged one currency.
     """
     if row.status == OrderStatus.SUBMITTED.value and ack.status is not OrderStatus.REJECTED:
         transition(s, row, OrderStatus.OPEN, now, f"acknowledged by {row.venue}")
@@ -84,9 +112,16 @@ def apply_ack(s: Session, row: OrderRow, ack: VenueAck, now: datetime) -> int:
     if delta > 0 and OrderStatus(row.status).is_open and average is not None:
         price = (average * ack.filled_quantity - (row.average_price or Decimal(0)) * row.filled_quantity) / delta
         recorded = s.exec(select(FillRow).where(FillRow.order_id == row.id)).all()
+        value = fee_value(ack, rates)
         fees_so_far = sum((fill.fee for fill in recorded), Decimal(0))
-        fee = max(Decimal(0), quote_fees(ack) - fees_so_far)
-        record_fill(s, row, delta, price, fee, now)
+        fill = record_fill(s, row, delta, price, max(Decimal(0), value.quote - fees_so_far), now)
+        if len(value.native) == 1:
+            [(currency, total)] = value.native.items()
+            charged = sum((f.fee_native or Decimal(0) for f in recorded if f.fee_currency == currency), Decimal(0))
+            stored = s.get(FillRow, fill.id)
+            if stored is not None:
+                stored.fee_currency, stored.fee_native = currency, max(Decimal(0), total - charged)
+                s.add(stored)
         made = 1
     final = ack.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
     if final and OrderStatus(row.status).is_open:
@@ -107,19 +142,54 @@ def _average(ack: VenueAck) -> Decimal | None:
     return ack.price if ack.type == "limit" and ack.price else None
 
 
-def quote_fees(ack: VenueAck) -> Decimal:
-    """Return the fees of ``ack``'s executions in the quote currency (base-currency fees at the fill price).
+@dataclass(frozen=True)
+class FeeValue:
+    """The fees of an order's executions: valued in the quote currency, and as charged."""
 
-    Fees charged in a third currency (an exchange token) have no price here and are left out.
+    quote: Decimal
+    native: dict[str, Decimal]
+    unconverted: dict[str, Decimal]
+
+
+def fee_pairs(ack: VenueAck) -> set[tuple[str, str]]:
+    """Return the (fee currency, quote currency) pairs that need a price to value ``ack``'s fees."""
+    base, _, quote = ack.symbol.partition("/")
+    return {(f.fee_currency, quote) for f in ack.fills if f.fee and f.fee_currency not in (base, quote, None)}
+
+
+def fee_value(ack: VenueAck, rates: FeeRates | None = None) -> FeeValue:
+    """Value ``ack``'s fees in its quote currency.
+
+    A fee in the quote currency counts as is, one in the base currency at its execution's price,
+    one in a third currency (an exchange token such as BNB) at ``rates[(currency, quote)]``. A
+    third-currency fee without a rate is left out of ``quote`` and listed in ``unconverted``,
+    never counted as zero silently.
     """
     base, _, quote = ack.symbol.partition("/")
     total = Decimal(0)
+    native: dict[str, Decimal] = {}
+    unconverted: dict[str, Decimal] = {}
     for fill in ack.fills:
-        if fill.fee_currency == base:
+        currency = fill.fee_currency or quote
+        native[currency] = native.get(currency, Decimal(0)) + fill.fee
+        if currency == base:
             total += fill.fee * fill.price
-        elif fill.fee_currency in (quote, None):
+        elif currency == quote:
             total += fill.fee
-    return total
+        elif (rate := (rates or {}).get((currency, quote))) is not None:
+            total += fill.fee * rate
+        elif fill.fee:
+            unconverted[currency] = unconverted.get(currency, Decimal(0)) + fill.fee
+    return FeeValue(total, native, unconverted)
+
+
+def unconverted_note(venue: str, ack: VenueAck, value: FeeValue, order: str) -> str:
+    """Describe the fees of ``order`` that no price could value, for an alert."""
+    quote = ack.symbol.partition("/")[2]
+    charged = ", ".join(f"{amount} {currency}" for currency, amount in sorted(value.unconverted.items()))
+    pairs = ", ".join(f"{currency}/{quote}" for currency in sorted(value.unconverted))
+    return (f"fee of {order} ({charged}): {venue} gave no {pairs} price (direct, inverted or via USDT); "
+            f"recorded as charged, not valued in {quote} nor taken from cash")
 
 
 @dataclass
@@ -133,6 +203,7 @@ class ExchangeRouter:
     def step(self) -> RouteReport:
         """Route every order that waits for the venue; return what happened."""
         report = RouteReport()
+        rates: dict[tuple[str, str], Decimal | None] = {}
         with self.store.read() as s:
             rows = s.exec(select(OrderRow).where(
                 OrderRow.venue == self.venue.name,
@@ -165,7 +236,13 @@ class ExchangeRouter:
             except (VenueUnavailable, AthenaError) as exc:
                 report.unavailable.append(f"{cid}: {exc}")
                 continue
-            report.fills += self._record(order_id, ack)
+            if ack.filled_quantity > row.filled_quantity:
+                fee_rates(self.venue, [ack], rates)
+            made = self._record(order_id, ack, rates)
+            value = fee_value(ack, rates)
+            if made and value.unconverted:
+                report.unconverted.append(unconverted_note(self.venue.name, ack, value, cid))
+            report.fills += made
         return report
 
     def _cancel(self, row: OrderRow) -> VenueAck:
@@ -176,12 +253,12 @@ class ExchangeRouter:
             return VenueAck("", row.client_order_id, row.symbol, Side(row.side), row.type, OrderStatus.CANCELLED,
                             row.quantity, row.price, row.filled_quantity, row.average_price)
 
-    def _record(self, order_id: int, ack: VenueAck) -> int:
+    def _record(self, order_id: int, ack: VenueAck, rates: FeeRates) -> int:
         with self.store.write() as s:
             row = s.get(OrderRow, order_id)
             if row is None:
                 return 0
-            return apply_ack(s, row, ack, self.now())
+            return apply_ack(s, row, ack, self.now(), rates)
 
     def _finish(self, order_id: int, status: OrderStatus, reason: str) -> None:
         with self.store.write() as s:

@@ -1,6 +1,8 @@
 """Reconciliation: compare what the OMS believes with what a venue reports, and list every difference.
 
-:func:`reconcile` reads the venue and changes nothing; the OMS decides what to adopt, audit and alert.
+:func:`reconcile` reads the venue's open orders (and balances) and changes nothing;
+:func:`holding_differences` compares the positions and cash Athena books with what the venue
+holds. Both only list; the caller decides what to adopt, audit and alert.
 """
 
 from __future__ import annotations
@@ -12,7 +14,16 @@ from typing import Protocol
 
 from athena.execution.ccxt_venue import Balance, VenueAck
 
-__all__ = ["BalanceDifference", "KnownOrder", "OrderMismatch", "ReconcileReport", "VenueView", "reconcile"]
+__all__ = [
+    "BalanceDifference",
+    "KnownOrder",
+    "OrderMismatch",
+    "ReconcileReport",
+    "VenueHoldings",
+    "VenueView",
+    "holding_differences",
+    "reconcile",
+]
 
 
 class VenueView(Protocol):
@@ -52,11 +63,25 @@ class OrderMismatch:
 
 @dataclass(frozen=True)
 class BalanceDifference:
-    """A currency whose local total differs from the venue's."""
+    """A currency whose local total differs from the venue's.
+
+    ``symbol`` names the position that holds a base currency; it is None for cash (the quote currency)
+    and for plain balance comparisons.
+    """
 
     currency: str
     local: Decimal
     venue: Decimal
+    symbol: str | None = None
+
+
+@dataclass(frozen=True)
+class VenueHoldings:
+    """What a venue holds and its last prices, read for the symbols Athena trades there."""
+
+    symbols: tuple[str, ...]
+    balances: Mapping[str, Balance]
+    prices: Mapping[str, Decimal]
 
 
 @dataclass(frozen=True)
@@ -128,3 +153,49 @@ def reconcile(
             if abs(mine - theirs) > tolerance:
                 differences.append(BalanceDifference(currency, mine, theirs))
     return ReconcileReport(venue.name, unknown, missing, tuple(mismatched), tuple(differences))
+
+
+def holding_differences(
+    holdings: VenueHoldings, positions: Mapping[str, Decimal], cash: Decimal
+) -> tuple[tuple[BalanceDifference, ...], str | None]:
+    """Compare Athena's positions and cash with the venue's balances of the traded symbols' currencies.
+
+    Each base currency is compared with the sum of the positions of the symbols that have it as base
+    (the difference names the first of them). Cash is compared with the quote currency's balance when
+    every symbol quotes in the same currency and that currency is no symbol's base; otherwise cash is
+    not comparable and the second value says why.
+
+    Parameters
+    ----------
+    holdings : VenueHoldings
+        The venue's balances, for ``holdings.symbols``.
+    positions : Mapping[str, Decimal]
+        Athena's net position per symbol.
+    cash : Decimal
+        Athena's cash.
+
+    Returns
+    -------
+    tuple[tuple[BalanceDifference, ...], str or None]
+        The differences (base currencies first, in symbol order, then cash), and why cash was not
+        compared (None when it was).
+    """
+    def held(currency: str) -> Decimal:
+        balance = holdings.balances.get(currency)
+        return balance.total if balance is not None else Decimal(0)
+
+    pairs = [symbol.partition("/")[::2] for symbol in holdings.symbols]
+    differences: list[BalanceDifference] = []
+    for base in dict.fromkeys(base for base, _ in pairs):
+        mine = [symbol for symbol, (b, _) in zip(holdings.symbols, pairs, strict=True) if b == base]
+        local = sum((positions.get(symbol, Decimal(0)) for symbol in mine), Decimal(0))
+        if local != held(base):
+            differences.append(BalanceDifference(base, local, held(base), mine[0]))
+    quotes = sorted({quote for _, quote in pairs})
+    if len(quotes) != 1:
+        return tuple(differences), f"cash not compared: the symbols quote in {', '.join(quotes) or 'nothing'}"
+    if quotes[0] in {base for base, _ in pairs}:
+        return tuple(differences), f"cash not compared: {quotes[0]} is also traded as a base currency"
+    if cash != held(quotes[0]):
+        differences.append(BalanceDifference(quotes[0], cash, held(quotes[0])))
+    return tuple(differences), None

@@ -145,6 +145,8 @@ class Engine:
         if self.exchange is None:
             return
         report = self.exchange.route()
+        for note in report.unconverted:
+            self._console.raise_alert("warning", f"venue:{self._feed_name}", note)
         trouble = "; ".join(report.unavailable)
         if trouble and trouble != self._route_trouble:
             self._console.raise_alert("warning", f"venue:{self._feed_name}",
@@ -196,7 +198,7 @@ class Engine:
         self._stale = set(stale)
 
     def _refresh_runners(self) -> list[StrategyRunner]:
-        live = {d.name: d for d in self._console.strategies() if d.lifecycle == "paper"}
+        live = {d.name: d for d in self._console.strategies() if d.lifecycle in ("paper", "live")}
         for name in set(self._runners) - set(live):
             del self._runners[name]
         for name, d in live.items():

@@ -54,7 +54,7 @@ class RiskMonitor:
                 console.set_trading_state(TradingState.REDUCING, strategy=strategy, reason=f"breach: {reason}")
             elif action is BreachAction.HALT_STRATEGY:
                 names = ([scope.removeprefix("strategy:")] if scope != GLOBAL
-                         else [d.name for d in console.strategies() if d.lifecycle == "paper"])
+                         else [d.name for d in console.strategies() if d.lifecycle in ("paper", "live")])
                 for name in names:
                     console.set_trading_state(TradingState.HALTED, strategy=name, reason=f"breach: {reason}")
         except InvalidInput as exc:

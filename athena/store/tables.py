@@ -207,6 +207,8 @@ class FillRow(SQLModel, table=True):
     price: Decimal = Field(sa_column=_decimal())
     fee: Decimal = Field(sa_column=_decimal())
     ts: datetime = Field(sa_column=_aware())
+    fee_currency: str | None = Field(default=None, max_length=16)
+    fee_native: Decimal | None = Field(default=None, sa_column=_decimal(nullable=True))
 
 
 class RunRow(SQLModel, table=True):

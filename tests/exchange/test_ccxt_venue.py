@@ -17,7 +17,7 @@ from athena.execution.ccxt_venue import (
     VenueUnavailable,
 )
 from athena.model import OrderStatus, Side
-from athena.testing.fake_exchange import FakeExchange, connect_ccxt
+from athena.testing.fake_exchange import FakeExchange, FakeMarket, connect_ccxt
 
 ORDER = "POST /api/v3/order"
 
@@ -265,3 +265,20 @@ def test_submit_when_stop_order_triggers_fills_at_the_market(fake: FakeExchange,
     done = venue.fetch_order("BTC/USDT", client_order_id="stop-1")
     assert (done.status, done.average_price) == (OrderStatus.FILLED, Decimal("28950"))
     assert fake.orders()[0]["type"] == "STOP_LOSS"
+
+
+def test_conversion_rate_when_markets_differ_uses_direct_inverse_or_usdt_cross() -> None:
+    markets = (FakeMarket("BTC", "USDT"), FakeMarket("BNB", "USDT", price=Decimal(300)),
+               FakeMarket("ETH", "BTC", tick=Decimal("0.00001"), price=Decimal("0.05")))
+    with FakeExchange(markets=markets) as fake:
+        client = connect_ccxt(fake)
+        venue = CcxtVenue(client, retries=0)
+        try:
+            assert venue.conversion_rate("BNB", "USDT") == Decimal(300)
+            assert venue.conversion_rate("BTC", "ETH") == 1 / Decimal("0.05")
+            assert venue.conversion_rate("BNB", "BTC") == Decimal(300) / Decimal(30_000)
+            assert venue.conversion_rate("XRP", "USDT") is None
+            fake.stop()
+            assert venue.conversion_rate("BNB", "USDT") is None
+        finally:
+            client.session.close()

@@ -5,8 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from athena.execution.ccxt_venue import CcxtVenue
-from athena.execution.venue_reconcile import BalanceDifference, OrderMismatch, reconcile
+from athena.execution.ccxt_venue import Balance, CcxtVenue
+from athena.execution.venue_reconcile import (
+    BalanceDifference,
+    OrderMismatch,
+    VenueHoldings,
+    holding_differences,
+    reconcile,
+)
 from athena.testing.fake_exchange import FakeExchange
 
 
@@ -38,3 +44,17 @@ def test_reconcile_when_sides_differ_lists_every_discrepancy(fake: FakeExchange,
     assert report.missing_at_venue == ("vanished",)
     assert report.mismatched == (OrderMismatch("known", "quantity", Decimal("0.02"), Decimal("0.01")),)
     assert report.balance_differences == (BalanceDifference("SOL", Decimal("1"), Decimal("0")),)
+
+
+def test_holding_differences_when_bases_and_cash_differ_lists_each_and_skips_incomparable_cash() -> None:
+    balances = {"BTC": Balance("BTC", Decimal("1.5"), Decimal("0.5"), Decimal(2)),
+                "USDT": Balance("USDT", Decimal(900), Decimal(100), Decimal(1_000))}
+    holdings = VenueHoldings(("BTC/USDT", "ETH/USDT"), balances, {})
+    found, note = holding_differences(holdings, {"BTC/USDT": Decimal(2), "ETH/USDT": Decimal("0.5")}, Decimal(990))
+    assert found == (BalanceDifference("ETH", Decimal("0.5"), Decimal(0), "ETH/USDT"),
+                     BalanceDifference("USDT", Decimal(990), Decimal(1_000)))
+    assert note is None
+    mixed = VenueHoldings(("BTC/USDT", "ETH/BTC"), balances, {})
+    found, note = holding_differences(mixed, {"BTC/USDT": Decimal(2)}, Decimal(0))
+    assert found == ()
+    assert note == "cash not compared: the symbols quote in BTC, USDT"

@@ -1,7 +1,8 @@
-"""The engine on an exchange venue: the real ccxt client over HTTP against a local fake Binance.
+"""The engine on an exchange venue: the real ccxt client over HTTP against a local fake Binance (or Bybit).
 
 Orders accepted by Console for the exchange are sent, followed and cancelled by the engine's
 router; on start the engine reconciles the OMS with the exchange and records every difference.
+Tests marked ``BOTH`` run against the fake Bybit too.
 """
 
 from __future__ import annotations
@@ -16,35 +17,46 @@ from sqlmodel import select
 from athena.audit import AuditFilter
 from athena.clock import SimulatedClock
 from athena.console import Console
-from athena.errors import InvalidConfig, InvalidInput
+from athena.errors import InvalidConfig, InvalidInput, InvalidTotp, PermissionDenied
 from athena.execution import transition
-from athena.execution.ccxt_venue import VenueAck, VenueFill
+from athena.execution.ccxt_venue import Balance, VenueAck, VenueFill
 from athena.execution.router import apply_ack
 from athena.execution.venue_credentials import Credentials
-from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, Side, TradingMode
-from athena.runtime.engine import Engine
+from athena.execution.venue_reconcile import ReconcileReport, VenueHoldings
+from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, Side, TradingMode, TradingState
+from athena.runtime.engine import Engine, EngineConfig
 from athena.runtime.exchange import ExchangeLink
-from athena.store import InstrumentRow, OrderRow
+from athena.store import FillRow, InstrumentRow, OrderRow
 from athena.testing import ADMIN_PASSWORD, totp_now
-from athena.testing.fake_exchange import FakeExchange, connect_ccxt
+from athena.testing.fake_bybit import FakeBybit
+from athena.testing.fake_exchange import FakeExchange, FakeMarket
+from athena.testing.fake_venue import FakeVenue
 from athena.workspace import Workspace
 
 PW = "Trader-Passw0rd-5"
 
 
+BOTH = pytest.mark.parametrize("fake", ["binance", "bybit"], indirect=True)
+
+
 @pytest.fixture
-def fake() -> Iterator[FakeExchange]:
-    with FakeExchange() as server:
+def fake(request: pytest.FixtureRequest) -> Iterator[FakeVenue]:
+    """Yield a started fake Binance, or a fake Bybit when parametrized with ``"bybit"``."""
+    bybit = getattr(request, "param", "binance") == "bybit"
+    if bybit and "postgresql" in request.node.name:
+        pytest.skip("the fake Bybit runs on SQLite only; storage is the same code, run on PostgreSQL with Binance")
+    kind = FakeBybit if bybit else FakeExchange
+    with kind() as server:
         yield server
 
 
 @pytest.fixture
-def desk(workspace: Workspace, fake: FakeExchange) -> tuple[Console, Console]:
+def desk(workspace: Workspace, fake: FakeVenue) -> tuple[Console, Console]:
     """Return (admin, trader) on a workspace whose venue is the fake exchange."""
     admin = workspace.login("admin", ADMIN_PASSWORD)
     admin.add_user("tom", Role.TRADER, PW)
-    admin.set_venue("binance", symbols=["BTC/USDT", "eth/usdt"], credentials=Credentials(fake.api_key, fake.secret),
-                    api_url=fake.url)
+    admin.set_venue(fake.exchange_id, symbols=["BTC/USDT", "eth/usdt"],
+                    credentials=Credentials(fake.api_key, fake.secret), api_url=fake.url)
     return admin, workspace.login("tom", PW)
 
 
@@ -60,7 +72,7 @@ def order(console: Console, cid: str) -> Order:
 
 
 def test_venue_when_set_is_testnet_stores_key_encrypted_and_audits_without_secret(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     admin, _ = desk
     config = admin.venue_config()
@@ -90,24 +102,54 @@ def test_venue_when_input_bad_says_why_and_changes_nothing(workspace: Workspace)
     assert admin.audit(AuditFilter(action="venues.set")) == []
 
 
-def test_engine_when_started_syncs_instruments_and_reconciles_clean(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+def test_engine_when_restarted_after_adopting_holdings_reconciles_clean(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     admin, _ = desk
-    engine = engine_on(workspace)
-    engine.start()
+    engine_on(workspace).start()
+    engine_on(workspace).start()
     with workspace.store.read() as s:
         eth = s.get(InstrumentRow, "ETH/USDT")
     assert eth is not None and (eth.venue, eth.lot_size, eth.min_quantity) == (
         "binance", Decimal("0.0001"), Decimal("0.0001"))
     entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
     assert (entry.actor, entry.payload["clean"], entry.payload["discrepancies"]) == ("system:engine", True, [])
+    assert entry.payload["holdings_compared"] is True
     status = admin.engine_status()
     assert status is not None and status.feed == "binance"
 
 
+@BOTH
+def test_start_when_venue_holds_other_positions_and_cash_adopts_them_and_alerts_each(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
+) -> None:
+    admin, trader = desk
+    engine = engine_on(workspace)
+    engine.start()
+    engine.step()
+    assert trader.positions() == {"BTC/USDT": Decimal(2), "ETH/USDT": Decimal(20)}
+    view = trader.portfolio()
+    assert view.cash == Decimal(100_000)
+    assert view.nav == Decimal(100_000) + 2 * Decimal(30_000) + 20 * Decimal(2_000)
+    assert {p.symbol: p.average_price for p in view.positions} == {"BTC/USDT": 30_000, "ETH/USDT": 2_000}
+    entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+    lines = entry.payload["discrepancies"]
+    name = fake.exchange_id
+    assert entry.payload["clean"] is False and len(lines) == 3
+    assert lines[0].startswith(f"position BTC/USDT: 0 BTC here, 2 at {name}; adopted +2 at 30000")
+    assert lines[1].startswith(f"position ETH/USDT: 0 ETH here, 20 at {name}; adopted +20 at 2000")
+    assert lines[2] == f"cash USDT: 1000000 here, 100000 at {name}; adopted"
+    alerts = [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
+    assert sorted(alerts) == sorted(f"reconciliation: {line}" for line in lines)
+    adopted = [o for o in trader.orders() if o.client_order_id.startswith(f"reconcile:{name}:")]
+    assert {(o.symbol, o.side, o.quantity, o.status) for o in adopted} == {
+        ("BTC/USDT", Side.BUY, Decimal(2), OrderStatus.FILLED), ("ETH/USDT", Side.BUY, Decimal(20), OrderStatus.FILLED)}
+    assert len(admin.audit(AuditFilter(action="venues.reconcile"))) == 1
+
+
+@BOTH
 def test_orders_when_routed_fill_at_exchange_and_update_positions(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
 ) -> None:
     _, trader = desk
     engine = engine_on(workspace)
@@ -117,7 +159,7 @@ def test_orders_when_routed_fill_at_exchange_and_update_positions(
     clock.advance(1)
     engine.step()
     assert order(trader, "t-1").status is OrderStatus.OPEN
-    assert [o["clientOrderId"] for o in fake.orders()] == ["t-1"]
+    assert fake.book() == [("t-1", "NEW")]
     fake.fill_at("BTC/USDT", "28900")
     clock.advance(1)
     prices = engine.step()
@@ -125,17 +167,20 @@ def test_orders_when_routed_fill_at_exchange_and_update_positions(
     filled = order(trader, "t-1")
     assert (filled.status, filled.filled_quantity, filled.average_price) == (
         OrderStatus.FILLED, Decimal("0.01"), Decimal("29000"))
-    assert trader.positions() == {"BTC/USDT": Decimal("0.01")}
+    assert trader.positions()["BTC/USDT"] == Decimal("2.01")
     trader.submit_order("BTC/USDT", "sell", "0.01", client_order_id="t-2")
     clock.advance(1)
     engine.step()
-    assert order(trader, "t-2").status is OrderStatus.FILLED and trader.positions() == {}
-    assert [f.fee for f in reversed(trader.fills())] == [Decimal("0.00001") * 29000, Decimal("0.01") * 28900 / 1000]
+    assert order(trader, "t-2").status is OrderStatus.FILLED and trader.positions()["BTC/USDT"] == Decimal(2)
+    ours = {order(trader, cid).id for cid in ("t-1", "t-2")}
+    assert [f.fee for f in reversed(trader.fills()) if f.order_id in ours] == [
+        Decimal("0.00001") * 29000, Decimal("0.01") * 28900 / 1000]
     assert fake.balance("BTC") == (Decimal("1.99999"), Decimal(0))
 
 
+@BOTH
 def test_cancel_when_routed_waits_for_the_exchange_then_cancels_there(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
 ) -> None:
     _, trader = desk
     engine = engine_on(workspace)
@@ -144,15 +189,16 @@ def test_cancel_when_routed_waits_for_the_exchange_then_cancels_there(
     engine.step()
     pending = trader.cancel_order("c-1")
     assert pending.status is OrderStatus.PENDING_CANCEL
-    assert fake.orders()[0]["status"] == "NEW"
+    assert fake.book() == [("c-1", "NEW")]
     clock.advance(1)
     engine.step()
     assert order(trader, "c-1").status is OrderStatus.CANCELLED
-    assert fake.orders()[0]["status"] == "CANCELED"
+    assert fake.book() == [("c-1", "CANCELED")]
 
 
+@BOTH
 def test_kill_switch_when_engaged_cancels_every_order_at_the_exchange(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
 ) -> None:
     admin, trader = desk
     engine = engine_on(workspace)
@@ -166,24 +212,26 @@ def test_kill_switch_when_engaged_cancels_every_order_at_the_exchange(
     clock.advance(1)
     engine.step()
     assert {o.status for o in trader.orders() if o.client_order_id.startswith("k-")} == {OrderStatus.CANCELLED}
-    assert {o["status"] for o in fake.orders()} == {"CANCELED"}
+    assert {status for _, status in fake.book()} == {"CANCELED"}
 
 
+@BOTH
 def test_submit_when_answer_lost_retries_with_same_id_and_makes_one_order(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     _, trader = desk
     engine = engine_on(workspace)
     engine.start()
     trader.submit_order("BTC/USDT", "buy", "0.01", type="limit", price="29000", client_order_id="r-1")
-    fake.inject_failures(1, 503, endpoint="POST /api/v3/order", after_processing=True)
+    fake.inject_failures(1, 503, endpoint=fake.order_endpoint, after_processing=True)
     engine.step()
     assert order(trader, "r-1").status is OrderStatus.OPEN
-    assert [o["clientOrderId"] for o in fake.orders()] == ["r-1"]
+    assert fake.book() == [("r-1", "NEW")]
 
 
+@BOTH
 def test_submit_when_exchange_refuses_marks_order_rejected_with_reason(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     _, trader = desk
     engine = engine_on(workspace)
@@ -193,11 +241,12 @@ def test_submit_when_exchange_refuses_marks_order_rejected_with_reason(
     rejected = order(trader, "big")
     assert rejected.status is OrderStatus.REJECTED
     assert rejected.reason is not None and rejected.reason.startswith("INSUFFICIENT_FUNDS")
-    assert fake.orders() == []
+    assert fake.book() == []
 
 
+@BOTH
 def test_start_when_venue_and_oms_disagree_adopts_settles_and_alerts_each(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange, clock: SimulatedClock,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
 ) -> None:
     admin, trader = desk
     first = engine_on(workspace)
@@ -209,26 +258,56 @@ def test_start_when_venue_and_oms_disagree_adopts_settles_and_alerts_each(
         row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "lost")).one()
         transition(s, row, OrderStatus.OPEN, clock.now())
     fake.fill_at("BTC/USDT", "28950")
-    outside = connect_ccxt(fake)
+    outside = fake.connect()
     outside.create_order("ETH/USDT", "limit", "sell", 1.5, 2500, {"clientOrderId": "by-hand"})
     outside.session.close()
     clock.advance(60)
+    alerted_before = len(admin.audit(AuditFilter(action="alerts.raise")))
     engine_on(workspace).start()
-    assert order(trader, "filled-offline").status is OrderStatus.FILLED
-    assert trader.positions() == {"BTC/USDT": Decimal("0.01")}
-    assert trader.fills()[0].fee == Decimal("0.00001") * 29000
+    settled = order(trader, "filled-offline")
+    assert settled.status is OrderStatus.FILLED
+    assert next(f for f in trader.fills() if f.order_id == settled.id).fee == Decimal("0.00001") * 29000
     assert order(trader, "lost").status is OrderStatus.EXPIRED
     adopted = order(trader, "by-hand")
     assert (adopted.status, adopted.quantity, adopted.price) == (OrderStatus.OPEN, Decimal("1.5"), Decimal("2500"))
+    # Binance took the buy's fee in BTC: 2.01 booked, 2.00999 held; 0.29 USDT charged here, none there.
+    assert trader.positions()["BTC/USDT"] == Decimal("2.00999")
+    assert trader.portfolio().cash == Decimal(100_000) - Decimal("0.01") * 29000
     entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
-    assert entry.payload["clean"] is False and len(entry.payload["discrepancies"]) == 3
+    lines = entry.payload["discrepancies"]
+    assert entry.payload["clean"] is False and len(lines) == 5
+    name = fake.exchange_id
+    assert lines[3].startswith(f"position BTC/USDT: 2.01 BTC here, 2.00999 at {name}; adopted -0.00001 at 28950")
+    assert lines[4] == f"cash USDT: 99709.71 here, 99710 at {name}; adopted"
     alerts = [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
-    assert len(alerts) == 3 and all(m.startswith("reconciliation: ") for m in alerts)
+    assert len(alerts) - alerted_before == 5 and all(m.startswith("reconciliation: ") for m in alerts)
     assert any("by-hand" in m for m in alerts) and any("lost" in m for m in alerts)
 
 
+def test_start_when_balances_move_while_orders_are_read_adopts_no_holdings_and_alerts(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    admin, trader = desk
+    engine = engine_on(workspace)
+    assert engine.exchange is not None
+    read = engine.exchange.venue.balances
+
+    def moving() -> dict[str, Balance]:
+        seen = read()
+        fake.deposit("USDT", "1")
+        return seen
+
+    monkeypatch.setattr(engine.exchange.venue, "balances", moving)
+    engine.start()
+    assert trader.positions() == {}
+    entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+    assert (entry.payload["discrepancies"], entry.payload["holdings_compared"]) == ([], False)
+    alert = admin.audit(AuditFilter(action="alerts.raise", limit=1))[0]
+    assert "balances at binance kept moving while orders were read" in alert.payload["message"]
+
+
 def test_start_when_exchange_unreachable_alerts_and_engine_runs_on(
-    workspace: Workspace, desk: tuple[Console, Console], fake: FakeExchange,
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
     admin, _ = desk
     engine = engine_on(workspace)
@@ -271,10 +350,114 @@ def test_apply_ack_when_venue_gives_no_fill_price_waits_instead_of_filling_at_ze
     with workspace.store.write() as s:
         row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "m-1")).one()
         assert apply_ack(s, row, blind, clock.now()) == 0
-    assert order(trader, "m-1").status is OrderStatus.OPEN and trader.fills() == []
+    assert order(trader, "m-1").status is OrderStatus.OPEN
+    assert [f for f in trader.fills() if f.symbol == "BTC/USDT" and f.quantity == Decimal("0.01")] == []
     priced = replace(blind, fills=(VenueFill("7", Decimal("30010"), Decimal("0.01"), Decimal("0.3001"), "USDT"),))
     with workspace.store.write() as s:
         row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "m-1")).one()
         assert apply_ack(s, row, priced, clock.now()) == 1
     fill = trader.fills()[0]
     assert (fill.price, fill.fee) == (Decimal("30010"), Decimal("0.3001"))
+
+
+def _buy_with_bnb_fees(workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+                       markets: tuple[FakeMarket, ...]) -> tuple[FillRow, list[str]]:
+    """Buy 0.01 BTC at 29,000 on a fake Binance that charges fees in BNB; return the fill and the alerts."""
+    admin, trader = desk
+    with FakeExchange(markets=markets, fee_asset="BNB",
+                      balances={"USDT": Decimal(100_000), "BNB": Decimal(10)}) as bnb:
+        admin.set_venue("binance", symbols=["BTC/USDT"], api_url=bnb.url,
+                        credentials=Credentials(bnb.api_key, bnb.secret))
+        engine = engine_on(workspace)
+        engine.start()
+        trader.submit_order("BTC/USDT", "buy", "0.01", type="limit", price="29000", client_order_id="bnb-1")
+        engine.step()
+        bnb.fill_at("BTC/USDT", "28900")
+        clock.advance(1)
+        engine.step()
+    placed = order(trader, "bnb-1")
+    assert placed.status is OrderStatus.FILLED
+    with workspace.store.read() as s:
+        fill = s.exec(select(FillRow).where(FillRow.order_id == placed.id)).one()
+    return fill, [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
+
+
+def test_fill_when_fee_charged_in_bnb_values_it_at_bnb_usdt_and_keeps_it_as_charged(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    markets = (FakeMarket("BTC", "USDT"), FakeMarket("BNB", "USDT", price=Decimal(300)))
+    fill, alerts = _buy_with_bnb_fees(workspace, desk, clock, markets)
+    # 0.1 % of 0.01 x 29,000 = 0.29 USDT, charged as 0.29 / 300 = 0.00096667 BNB (8 places).
+    assert (fill.fee_currency, fill.fee_native) == ("BNB", Decimal("0.00096667"))
+    assert fill.fee == Decimal("0.00096667") * 300
+    assert not any(m.startswith("fee of") for m in alerts)
+
+
+def test_fill_when_no_price_for_fee_currency_records_it_unvalued_and_alerts(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    fill, alerts = _buy_with_bnb_fees(workspace, desk, clock, (FakeMarket("BTC", "USDT"),))
+    assert (fill.fee_currency, fill.fee_native, fill.fee) == ("BNB", Decimal("0.00096667"), Decimal(0))
+    assert alerts[0] == ("fee of bnb-1 (0.00096667 BNB): binance gave no BNB/USDT price (direct, inverted or via "
+                         "USDT); recorded as charged, not valued in USDT nor taken from cash")
+
+
+def test_strategy_when_live_trades_at_the_exchange_while_a_paper_one_stays_on_paper(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
+) -> None:
+    admin, trader = desk
+    for name in ("live_one", "paper_one"):
+        admin.register_strategy(name, "buy_and_hold", ["BTC/USDT"], capital=1_000, timeframe="1s")
+        admin.approve_strategy(name)
+    enrolment = admin.enroll_totp()
+    admin.confirm_totp(totp_now(enrolment.secret, clock.now()))
+    clock.advance(30)
+    with pytest.raises(InvalidInput, match="'live_one' is approved; strategies.go_live needs it paper or live"):
+        admin.go_live_strategy("live_one", totp_now(enrolment.secret, clock.now()))
+    for name in ("live_one", "paper_one"):
+        trader.activate_strategy(name)
+    clock.advance(30)
+    with pytest.raises(InvalidTotp):
+        admin.go_live_strategy("live_one", "000000")
+    live = admin.go_live_strategy("live_one", totp_now(enrolment.secret, clock.now()))
+    assert (live.lifecycle, live.trading_state) == ("live", TradingState.ACTIVE)
+    link = ExchangeLink.open(workspace, workspace.system("engine"), admin.venue_config(), backoff=0.0)
+    engine = Engine(workspace, config=EngineConfig(min_bars=3), exchange=link)
+    engine.start()
+    for _ in range(6):
+        clock.advance(1)
+        engine.step()
+    placed = {o.strategy: o for o in trader.orders() if o.strategy}
+    # All-in with 1,000 USDT at 30,000: 0.0333... rounded down to the 0.00001 lot.
+    for name, venue in (("live_one", "binance"), ("paper_one", "paper")):
+        assert (placed[name].venue, placed[name].status, placed[name].quantity) == (
+            venue, OrderStatus.FILLED, Decimal("0.03333"))
+    assert [cid for cid, _ in fake.book()] == [placed["live_one"].client_order_id]
+    entry = admin.audit(AuditFilter(action="strategies.go_live", limit=1))[0]
+    assert (entry.actor, entry.outcome.value, entry.payload) == ("admin", "ok", {"from": "paper", "to": "live"})
+    trader.halt_strategy("live_one", "drill")
+    with pytest.raises(PermissionDenied, match="'live_one' is live: it resumes only through strategies.go_live"):
+        trader.set_trading_state(TradingState.ACTIVE, strategy="live_one", reason="back on")
+    clock.advance(30)
+    resumed = admin.go_live_strategy("live_one", totp_now(enrolment.secret, clock.now()))
+    assert (resumed.lifecycle, resumed.trading_state) == ("live", TradingState.ACTIVE)
+
+
+def test_reconciliation_when_cash_not_comparable_adopts_positions_and_leaves_cash(sqlite_workspace: Workspace) -> None:
+    engine = sqlite_workspace.system("engine")
+    report = ReconcileReport("binance", (), (), (), ())
+    balances = {"BTC": Balance("BTC", Decimal(1), Decimal(0), Decimal(1)),
+                "ETH": Balance("ETH", Decimal(3), Decimal(0), Decimal(3))}
+    symbols = ("BTC/USDT", "ETH/BTC")
+    with pytest.raises(InvalidInput, match="adopting the position of BTC/USDT needs its price at binance, was None"):
+        engine.record_reconciliation(report, {}, {}, VenueHoldings(symbols, balances, {}))
+    assert engine.positions() == {} and engine.audit(AuditFilter(action="venues.reconcile")) == []
+    prices = {"BTC/USDT": Decimal(30_000), "ETH/BTC": Decimal("0.05")}
+    lines = engine.record_reconciliation(report, {}, {}, VenueHoldings(symbols, balances, prices))
+    assert [line.split(" (")[0] for line in lines] == [
+        "position BTC/USDT: 0 BTC here, 1 at binance; adopted +1 at 30000",
+        "position ETH/BTC: 0 ETH here, 3 at binance; adopted +3 at 0.05"]
+    assert engine.positions() == {"BTC/USDT": Decimal(1), "ETH/BTC": Decimal(3)}
+    assert engine.portfolio().cash == Decimal(1_000_000)
+    entry = engine.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+    assert entry.payload["cash"] == "cash not compared: the symbols quote in BTC, USDT"

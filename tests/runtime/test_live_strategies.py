@@ -11,15 +11,29 @@ from athena.audit import AuditFilter
 from athena.clock import SimulatedClock
 from athena.console import Console
 from athena.data.feed import SyntheticFeed
-from athena.errors import InvalidInput, InvalidParameter, PermissionDenied, UnknownStrategy
-from athena.model import OrderStatus, Role, TradingState
-from athena.runtime.engine import Engine
+from athena.errors import InvalidInput, InvalidParameter, PermissionDenied, TotpRequired, UnknownStrategy
+from athena.model import DenialReason, OrderStatus, Role, TradingState
+from athena.runtime.engine import Engine, EngineConfig
 from athena.runtime.strategies import BarBuilder
 from athena.strategies import Strategy
-from athena.testing import ADMIN_PASSWORD
+from athena.strategies.base import BarView
+from athena.testing import ADMIN_PASSWORD, totp_now
 from athena.workspace import Workspace
 
 PW = "Desk-Passw0rd-77"
+
+
+class Pulse(Strategy):
+    """Holds 0.1 units through even ten-second windows and nothing through odd ones: entries and exits on a clock."""
+
+    name = "pulse_test"
+
+    def on_bar(self, bar: BarView) -> None:
+        want = bar.time.second // 10 % 2 == 0
+        if want and not self.size_of():
+            self.buy(size=0.1)
+        elif not want and self.size_of():
+            self.close()
 
 
 class Exploding(Strategy):
@@ -129,3 +143,59 @@ def test_engine_when_strategy_raises_halts_it_and_goes_on(desk: dict[str, Consol
     halt = desk["admin"].audit(AuditFilter(action="trading.set_state", limit=1))[0]
     assert halt.actor == "system:engine" and "boom" in halt.payload["reason"]
     assert engine.ticks == 60
+
+
+@pytest.mark.parametrize(("state", "reason"), [(TradingState.HALTED, DenialReason.STRATEGY_HALTED),
+                                               (TradingState.REDUCING, DenialReason.REDUCE_ONLY)])
+def test_engine_when_strategy_stopped_lets_its_exit_through_and_denies_its_next_entry(
+    desk: dict[str, Console], clock: SimulatedClock, state: TradingState, reason: DenialReason,
+) -> None:
+    desk["quinn"].register_strategy("pulse", f"{__name__}:Pulse", ["BTC/USDT"], capital=50_000, timeframe="1s")
+    desk["rita"].approve_strategy("pulse")
+    desk["tom"].activate_strategy("pulse")
+    engine = Engine(desk["admin"].workspace, config=EngineConfig(min_bars=3),
+                    feed=SyntheticFeed(prices={"BTC/USDT": Decimal("50000")}, seed=1,
+                                       tick_sizes={"BTC/USDT": Decimal("0.01")}))
+
+    def run_until(second: int) -> None:
+        while clock.now().second < second:
+            clock.advance(1)
+            engine.step()
+
+    run_until(9)
+    assert desk["tom"].portfolio("pulse").positions[0].quantity == Decimal("0.1")
+    desk["rita"].set_trading_state(state, strategy="pulse", reason="drill")
+    run_until(19)
+    orders = [o for o in desk["tom"].orders() if o.strategy == "pulse"]
+    exit_order = orders[0]
+    assert (exit_order.side.value, exit_order.quantity, exit_order.status) == ("sell", Decimal("0.1"),
+                                                                                OrderStatus.FILLED)
+    assert desk["tom"].portfolio("pulse").positions[0].quantity == 0
+    run_until(29)
+    denied = [o for o in desk["tom"].orders() if o.strategy == "pulse" and o.status is OrderStatus.DENIED]
+    assert denied and all(o.side.value == "buy" and (o.reason or "").startswith(reason.value) for o in denied)
+    assert desk["tom"].portfolio("pulse").positions[0].quantity == 0
+    assert desk["tom"].strategies()[0].trading_state is state
+
+
+def test_go_live_when_not_admin_without_totp_or_on_paper_venue_refuses_and_changes_nothing(
+    desk: dict[str, Console], clock: SimulatedClock,
+) -> None:
+    desk["quinn"].register_strategy("btc_x", "sma_cross", ["BTC/USDT"])
+    desk["rita"].approve_strategy("btc_x")
+    desk["tom"].activate_strategy("btc_x")
+    for who, role in (("rita", "RISK"), ("tom", "TRADER")):
+        with pytest.raises(PermissionDenied, match=f"role {role} may not strategies.go_live"):
+            desk[who].go_live_strategy("btc_x", "123456")
+    with pytest.raises(TotpRequired):
+        desk["admin"].go_live_strategy("btc_x", None)
+    enrolment = desk["admin"].enroll_totp()
+    desk["admin"].confirm_totp(totp_now(enrolment.secret, clock.now()))
+    clock.advance(30)
+    with pytest.raises(InvalidInput, match="cannot go live: orders go to the paper venue"):
+        desk["admin"].go_live_strategy("btc_x", totp_now(enrolment.secret, clock.now()))
+    assert desk["tom"].strategies()[0].lifecycle == "paper"
+    entries = desk["admin"].audit(AuditFilter(action="strategies.go_live", newest_first=False))
+    assert [(e.actor, e.outcome.value, e.payload["error"]) for e in entries] == [
+        ("rita", "denied", "PermissionDenied"), ("tom", "denied", "PermissionDenied"),
+        ("admin", "denied", "TotpRequired")]
