@@ -152,3 +152,18 @@ def test_matrix_when_read_gives_viewer_no_write() -> None:
     assert MATRIX[Role.ADMIN] == frozenset(Permission)
     for role in Role:
         assert reads <= MATRIX[role]
+
+
+@pytest.mark.parametrize("role", [r for r in Role if Permission.STRATEGIES_RUN_LIVE not in MATRIX[r]],
+                         ids=lambda r: r.value)
+def test_go_live_when_role_lacks_run_live_is_denied_before_anything_is_looked_up(tmp_path: Path, role: Role) -> None:
+    scene = build_scene(tmp_path, role)
+    before = scene.admin.verify_audit().entries
+    with pytest.raises(PermissionDenied, match=f"role {role.value} may not strategies.go_live"):
+        scene.actor.go_live_strategy("alpha", scene.code(scene.actor.identity.username))
+    new = [e for e in scene.admin.audit(AuditFilter(limit=None)) if e.seq > before and e.action != "audit.verify"]
+    assert [(e.action, e.outcome) for e in new] == [("strategies.go_live", AuditOutcome.DENIED)]
+
+
+def test_matrix_when_read_gives_run_live_to_admin_only() -> None:
+    assert [r for r in Role if Permission.STRATEGIES_RUN_LIVE in MATRIX[r]] == [Role.ADMIN]
