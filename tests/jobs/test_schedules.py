@@ -191,9 +191,11 @@ def test_engine_process_when_a_fire_is_overdue_queues_it_and_the_service_runs_it
                                                                                  slow_jobs: Path) -> None:
     from athena.jobs.service import JobsService
 
-    past = SimulatedClock(datetime(2026, 3, 2, 9, 30, tzinfo=UTC))
+    past = SimulatedClock(datetime(2026, 3, 1, tzinfo=UTC))
     ws, _ = new_workspace(tmp_path / "ws", clock=past)
-    made = ws.login("admin", ADMIN_PASSWORD).schedule_job("slow", "* * * * *", {"seconds": "1"})
+    # Monthly, so the wall clock cannot reach a second fire while the test runs: 1 March to 1 December
+    # 2026 are overdue, one catch-up run stands for them all.
+    made = ws.login("admin", ADMIN_PASSWORD).schedule_job("slow", "30 9 1 * *", {"seconds": "1"})
     ws.close()
     home = tmp_path / "ws"
     admin = connect(home).login("admin", ADMIN_PASSWORD)
@@ -218,4 +220,4 @@ def test_engine_process_when_a_fire_is_overdue_queues_it_and_the_service_runs_it
     assert [(j.status, j.requested_by) for j in jobs] == [("succeeded", "system:scheduler")]
     assert admin.schedules()[0].last_job_id == jobs[0].id
     fired = fires(admin)
-    assert len(fired) == 1 and fired[0]["schedule_id"] == made.id and int(str(fired[0]["missed"])) > 1000
+    assert len(fired) == 1 and fired[0]["schedule_id"] == made.id and int(str(fired[0]["missed"])) >= 8

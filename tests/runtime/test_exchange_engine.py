@@ -43,8 +43,6 @@ BOTH = pytest.mark.parametrize("fake", ["binance", "bybit"], indirect=True)
 def fake(request: pytest.FixtureRequest) -> Iterator[FakeVenue]:
     """Yield a started fake Binance, or a fake Bybit when parametrized with ``"bybit"``."""
     bybit = getattr(request, "param", "binance") == "bybit"
-    if bybit and "postgresql" in request.node.name:
-        pytest.skip("the fake Bybit runs on SQLite only; storage is the same code, run on PostgreSQL with Binance")
     kind = FakeBybit if bybit else FakeExchange
     with kind() as server:
         yield server
