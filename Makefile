@@ -43,6 +43,7 @@ bench: $(VENV)/.test-deps
 	$(BIN)/python benchmarks/bench_audit.py
 	$(BIN)/python benchmarks/bench_trading.py
 	$(BIN)/python benchmarks/bench_risk.py
+	$(BIN)/python benchmarks/bench_var_limit.py
 	$(BIN)/python benchmarks/bench_backtest.py
 	$(BIN)/python benchmarks/bench_dashboards.py
 	$(BIN)/python benchmarks/bench_pages.py

@@ -20,12 +20,12 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+from bench_risk import timed
 
 from athena.execution import PaperVenue
 from athena.model import Order, OrderRequest, Side
@@ -48,15 +48,6 @@ def snapshots(ws: Workspace, symbols: list[str], count: int, seed: int = 0) -> N
             s.add(SnapshotRow(ts=end - timedelta(seconds=count - k), nav=ZERO, cash=ZERO, realized_pnl=ZERO,
                               unrealized_pnl=ZERO, fees=ZERO, gross_exposure=ZERO, net_exposure=ZERO,
                               leverage=ZERO, drawdown=ZERO, peak_nav=ZERO, detail=json.dumps(detail)))
-
-
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -23,9 +23,9 @@ import hmac
 import json
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
-from athena.testing.fake_venue import ApiError, Failure, FakeMarket, FakeVenue, VenueOrder, fmt, now_ms
+from athena.testing.fake_venue import ApiError, Failure, FakeMarket, FakeVenue, VenueOrder, fmt, now_ms, point_at
 
 __all__ = ["FakeBybit", "connect_bybit"]
 
@@ -262,7 +262,4 @@ def connect_bybit(server: FakeBybit, api_key: str | None = None, secret: str | N
         "enableRateLimit": False,
         "options": {"defaultType": "spot", "fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False},
     })
-    for name, value in list(exchange.urls["api"].items()):
-        if isinstance(value, str):
-            exchange.urls["api"][name] = server.url + urlsplit(value).path
-    return exchange
+    return point_at(exchange, server.url)

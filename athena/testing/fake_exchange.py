@@ -18,9 +18,9 @@ import hashlib
 import hmac
 from decimal import Decimal
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
-from athena.testing.fake_venue import ApiError, Failure, FakeMarket, FakeVenue, VenueOrder, fmt, now_ms
+from athena.testing.fake_venue import ApiError, Failure, FakeMarket, FakeVenue, VenueOrder, fmt, now_ms, point_at
 
 __all__ = ["FakeExchange", "FakeMarket", "connect_ccxt"]
 
@@ -283,9 +283,4 @@ def connect_ccxt(server: FakeExchange, api_key: str | None = None, secret: str |
         "enableRateLimit": False,
         "options": {"fetchMarkets": {"types": ["spot"]}, "fetchCurrencies": False, "fetchMargins": False},
     })
-    base = server.url
-    for name, value in list(exchange.urls["api"].items()):
-        if isinstance(value, str):
-            parts = urlsplit(value)
-            exchange.urls["api"][name] = base + parts.path
-    return exchange
+    return point_at(exchange, server.url)

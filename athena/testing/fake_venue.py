@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-__all__ = ["ApiError", "FakeMarket", "FakeVenue", "Failure", "VenueOrder", "fmt", "now_ms"]
+__all__ = ["ApiError", "FakeMarket", "FakeVenue", "Failure", "VenueOrder", "fmt", "now_ms", "point_at"]
 
 _FEE = Decimal("0.001")
 
@@ -89,6 +89,14 @@ class VenueOrder:
 def fmt(value: Decimal) -> str:
     """Format an amount with eight decimals, as exchanges print them."""
     return f"{value:.8f}"
+
+
+def point_at(exchange: Any, url: str) -> Any:
+    """Send every API host of a ccxt client to ``url``, keeping each path; return the client."""
+    for name, value in list(exchange.urls["api"].items()):
+        if isinstance(value, str):
+            exchange.urls["api"][name] = url + urlsplit(value).path
+    return exchange
 
 
 def now_ms() -> int:
