@@ -54,7 +54,10 @@ def head(session: Session, *, lock: bool = False) -> AuditHeadRow:
     stmt = select(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID)
     if lock:
         stmt = stmt.with_for_update()
-    return session.exec(stmt).one()
+    # Pending rows are written after the lock: their events then get ids in commit order, and
+    # the transaction's changes go to the database in one batch.
+    with session.no_autoflush:
+        return session.exec(stmt).one()
 
 
 def append(
