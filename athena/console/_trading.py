@@ -257,7 +257,7 @@ class TradingMixin(VenuesMixin):
             raise InvalidInput("engaging the kill switch needs a reason")
         action = "killswitch.engage"
         ws = self.workspace
-        with self._guard(action, GLOBAL), ws.store.write() as s:
+        with self._guard(action, GLOBAL), ws.store.write(urgent=True) as s:
             now = ws.clock.now()
             who = self._authorize(s, now, Permission.KILLSWITCH_ENGAGE, action)
             halted = [GLOBAL]
