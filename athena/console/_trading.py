@@ -34,7 +34,7 @@ from athena.model import (
 )
 from athena.risk import GLOBAL, get_states, set_state, strategy_scope
 from athena.risk.checks import mandate_check, stale_price_check
-from athena.store import InstrumentRow, MarkRow, OrderRow, TradingStateRow
+from athena.store import InstrumentRow, MarkRow, TradingStateRow
 
 __all__ = ["Instrument", "Mark", "TradingMixin"]
 

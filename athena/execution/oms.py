@@ -15,10 +15,12 @@ from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import insert, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from athena.clock import utc
 from athena.errors import InvalidTransition, UnknownOrder
+from athena.execution.portfolio import book_fill, holdings
 from athena.execution.transitions import can_transition
 from athena.model import (
     DenialReason,
@@ -92,11 +94,8 @@ def _record_transition(s: Session, order_id: int, client_order_id: str, symbol: 
 
 
 def positions(s: Session) -> dict[str, Decimal]:
-    """Return the net position per symbol: the signed sum of fills."""
-    net: dict[str, Decimal] = {}
-    for fill in s.exec(select(FillRow)):
-        net[fill.symbol] = net.get(fill.symbol, Decimal(0)) + Side(fill.side).sign * fill.quantity
-    return {symbol: qty for symbol, qty in net.items() if qty != 0}
+    """Return the net position per symbol (the signed sum of its fills), leaving out flat symbols."""
+    return {symbol: held.quantity for symbol, held in holdings(s).items() if held.quantity != 0}
 
 
 def _reduces(s: Session, request: OrderRequest) -> bool:
@@ -172,6 +171,7 @@ def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fe
     """Record an execution, update filled quantity and average price, and move the status."""
     if quantity <= 0 or quantity > row.quantity - row.filled_quantity:
         raise InvalidTransition(row.id or 0, row.status, f"fill of {quantity}")
+    book_fill(s, row.symbol, row.strategy, Side(row.side).sign * quantity, price, fee, now)
     filled = row.filled_quantity + quantity
     average = ((row.average_price or Decimal(0)) * row.filled_quantity + price * quantity) / filled
     row.filled_quantity, row.average_price = filled, average
@@ -184,7 +184,7 @@ def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fe
     publish(s, ts=now, type="OrderFilled", subject=f"order:{row.id}", audit_seq=None,
             payload={"order_id": row.id, "symbol": row.symbol, "side": row.side, "quantity": str(quantity),
                      "price": str(price), "fee": str(fee)})
-    return Fill(fill_id, row.id or 0, row.symbol, Side(row.side), quantity, price, fee, now)
+    return Fill(fill_id or 0, row.id or 0, row.symbol, Side(row.side), quantity, price, fee, now)
 
 
 def get_order(s: Session, ref: int | str) -> OrderRow:
@@ -225,14 +225,15 @@ def cancel_open(s: Session, now: datetime, reason: str, symbol: str | None = Non
     moves them between the read and the update.
     """
     s.flush()
-    stmt = (select(col(OrderRow.id), col(OrderRow.client_order_id), col(OrderRow.symbol), col(OrderRow.status),
+    stmt = (select_columns(col(OrderRow.id), col(OrderRow.client_order_id), col(OrderRow.symbol), col(OrderRow.status),
                    col(OrderRow.venue))
             .where(col(OrderRow.status).in_(_OPEN)).order_by(col(OrderRow.id)).with_for_update())
     if symbol:
-        stmt = stmt.where(OrderRow.symbol == symbol)
+        stmt = stmt.where(col(OrderRow.symbol) == symbol)
     finals: dict[OrderStatus, list[int]] = {OrderStatus.CANCELLED: [], OrderStatus.PENDING_CANCEL: []}
     waiting: list[int] = []
-    for order_id, client_id, sym, status_text, venue in s.connection().execute(stmt).all():
+    for found, client_id, sym, status_text, venue in s.connection().execute(stmt).all():
+        order_id = found or 0
         status = OrderStatus(status_text)
         at_exchange = venue != PAPER_VENUE and status is not OrderStatus.NEW
         steps = [] if status in (OrderStatus.NEW, OrderStatus.PENDING_CANCEL) else [OrderStatus.PENDING_CANCEL]

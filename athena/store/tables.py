@@ -22,6 +22,7 @@ __all__ = [
     "MarkRow",
     "OrderRow",
     "OrderTransitionRow",
+    "PositionRow",
     "JobRow",
     "LimitRow",
     "DeploymentRow",
@@ -205,6 +206,24 @@ class FillRow(SQLModel, table=True):
     price: Decimal = Field(sa_column=_decimal())
     fee: Decimal = Field(sa_column=_decimal())
     ts: datetime = Field(sa_column=_aware())
+
+
+class PositionRow(SQLModel, table=True):
+    """One symbol's average-cost position in one book (``global`` or ``strategy:<name>``).
+
+    Kept up to date in the transaction of every fill; the same figures as replaying the fills.
+    """
+
+    __tablename__ = "positions"
+
+    book: str = Field(primary_key=True, max_length=96)
+    symbol: str = Field(primary_key=True, max_length=32)
+    quantity: Decimal = Field(sa_column=_decimal())
+    average_price: Decimal = Field(sa_column=_decimal())
+    realized_pnl: Decimal = Field(sa_column=_decimal())
+    fees: Decimal = Field(sa_column=_decimal())
+    cash_flow: Decimal = Field(sa_column=_decimal())
+    updated_at: datetime = Field(sa_column=_aware())
 
 
 class RunRow(SQLModel, table=True):

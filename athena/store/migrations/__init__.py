@@ -25,6 +25,7 @@ from athena.store.migrations import (
     m0007_jobs,
     m0008_alerts,
     m0009_feed_stats,
+    m0012_positions,
 )
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
@@ -51,6 +52,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "jobs", m0007_jobs.upgrade),
     Migration(8, "alerts", m0008_alerts.upgrade),
     Migration(9, "feed_stats", m0009_feed_stats.upgrade),
+    Migration(12, "positions", m0012_positions.upgrade),
 )
 
 _meta = MetaData()
