@@ -34,6 +34,7 @@ from athena.model import (
 )
 from athena.risk import GLOBAL, get_states, set_state, strategy_scope
 from athena.risk.checks import mandate_check, stale_price_check
+from athena.risk.trading_state import hold_acceptances
 from athena.store import InstrumentRow, MarkRow, TradingStateRow
 
 __all__ = ["Instrument", "Mark", "TradingMixin"]
@@ -260,6 +261,7 @@ class TradingMixin(VenuesMixin):
         with self._guard(action, GLOBAL), ws.store.write(urgent=True) as s:
             now = ws.clock.now()
             who = self._authorize(s, now, Permission.KILLSWITCH_ENGAGE, action)
+            hold_acceptances(s)
             halted = [GLOBAL]
             set_state(s, GLOBAL, TradingState.HALTED, reason, who.actor, now)
             for row in s.exec(select(TradingStateRow).where(TradingStateRow.scope != GLOBAL)).all():
