@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import text
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from athena.model import TradingState
 from athena.store import TradingStateRow
@@ -32,11 +32,11 @@ def strategy_scope(name: str) -> str:
 
 
 def _state(s: Session, scope: str, lock: bool) -> TradingState | None:
-    stmt = select(TradingStateRow).where(TradingStateRow.scope == scope)
+    stmt = select(col(TradingStateRow.state)).where(col(TradingStateRow.scope) == scope)
     if lock:
         stmt = stmt.with_for_update(read=True)
-    row = s.exec(stmt).first()
-    return TradingState(row.state) if row else None
+    state = s.exec(stmt).first()
+    return TradingState(state) if state else None
 
 
 def effective_state(s: Session, strategy: str | None) -> tuple[TradingState, str]:
