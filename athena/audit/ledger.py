@@ -56,10 +56,7 @@ def head(session: Session, *, lock: bool = False) -> AuditHeadRow:
     stmt = select(AuditHeadRow).where(AuditHeadRow.id == HEAD_ID)
     if lock:
         stmt = stmt.with_for_update()
-    # Pending rows are written after the lock: their events then get ids in commit order, and
-    # the transaction's changes go to the database in one batch.
-    with session.no_autoflush:
-        return session.exec(stmt).one()
+    return session.exec(stmt).one()
 
 
 def append(
@@ -74,8 +71,9 @@ def append(
     payload: dict[str, Any],
 ) -> AuditEntry:
     """Append one entry within ``session``'s transaction and move the head."""
-    # Core statements on the session's connection: no autoflush before the lock (see head()),
-    # and no ORM objects to build for rows nothing reads back in this transaction.
+    # The transaction's pending changes go first, so the head stays locked only from here to the
+    # commit (which writes the events). Core statements: no ORM objects for rows nothing reads back.
+    session.flush()
     conn = session.connection()
     prev_hash: str
     top_seq, prev_hash = conn.execute(
@@ -91,7 +89,6 @@ def append(
         payload=payload_text, prev_hash=prev_hash, hash=digest, signature=signature))
     conn.execute(update(AuditHeadRow).where(col(AuditHeadRow.id) == HEAD_ID).values(
         seq=seq, hash=digest, signature=key.sign(head_message(seq, digest))))
-    session.flush()
     return AuditEntry(
         seq=seq,
         ts=ts,

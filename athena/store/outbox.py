@@ -30,9 +30,9 @@ def _canonical(payload: dict[str, Any]) -> str:
 def publish(
     session: Session, *, ts: datetime, type: str, subject: str, payload: dict[str, Any], audit_seq: int | None
 ) -> None:
-    """Add an event to ``session``'s transaction (written with the transaction's next batch)."""
+    """Add an event to ``session``'s transaction (written in one batch when it commits)."""
     add_batched(session, _EVENTS, {"ts": ts, "type": type, "subject": subject, "payload": _canonical(payload),
-                                   "audit_seq": audit_seq})
+                                   "audit_seq": audit_seq}, at_commit=True)
 
 
 def events_since(session: Session, after_id: int, limit: int) -> list[Event]:
