@@ -168,7 +168,7 @@ def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, 
 
 
 def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fee: Decimal, now: datetime) -> Fill:
-    """Record an execution, update filled quantity and average price, and move the status."""
+    """Record an execution: the fill, the positions it moves, filled quantity, average price and status."""
     if quantity <= 0 or quantity > row.quantity - row.filled_quantity:
         raise InvalidTransition(row.id or 0, row.status, f"fill of {quantity}")
     book_fill(s, row.symbol, row.strategy, Side(row.side).sign * quantity, price, fee, now)
