@@ -205,6 +205,10 @@ class Settings(BaseModel):
     security: SecuritySettings = SecuritySettings()
     trading: TradingSettings = TradingSettings()
     alerts: AlertSettings = AlertSettings()
+    #: SQLite ``synchronous`` pragma: ``full`` (default) fsyncs every commit and survives power
+    #: loss; ``normal`` (``ATHENA_SQLITE_SYNCHRONOUS=normal``) survives a process crash but may
+    #: lose the last commits on power loss or an OS crash.
+    sqlite_synchronous: Literal["full", "normal"] = "full"
 
     @classmethod
     def from_env(
@@ -219,12 +223,16 @@ class Settings(BaseModel):
         url = db_url or os.environ.get("ATHENA_DB_URL") or f"sqlite:///{root / 'athena.db'}"
         sec = security or SecuritySettings()
         ttl = os.environ.get("ATHENA_SESSION_TTL")
+        synchronous = os.environ.get("ATHENA_SQLITE_SYNCHRONOUS") or "full"
+        if synchronous.lower() not in ("full", "normal"):
+            raise InvalidConfig(f"ATHENA_SQLITE_SYNCHRONOUS must be full or normal, was {synchronous!r}")
         try:
             if ttl is not None and security is None:
                 sec = sec.model_copy(update={"session_ttl_s": int(ttl)})
                 SecuritySettings.model_validate(sec.model_dump())
             return cls(home=root, db_url=url, security=sec, trading=_trading_from_env(),
-                       alerts=alerts or AlertSettings.from_env())
+                       alerts=alerts or AlertSettings.from_env(),
+                       sqlite_synchronous="normal" if synchronous.lower() == "normal" else "full")
         except (ValidationError, ValueError) as exc:
             raise InvalidConfig(f"invalid settings: {exc}") from None
 

@@ -75,7 +75,7 @@ class Workspace:
             key = WorkspaceKey.create(settings.key_path)
         except WorkspaceError:
             key = WorkspaceKey.load(settings.key_path)
-        store = Store(settings.db_url)
+        store = Store(settings.db_url, synchronous=settings.sqlite_synchronous)
         migrate(store)
         ws = cls(settings, store, key, clock)
         with store.write() as s:
@@ -115,7 +115,7 @@ class Workspace:
         if not settings.key_path.exists():
             raise NotInitialised(f"no workspace at {settings.home}; run `athena init` (or set ATHENA_HOME)")
         key = WorkspaceKey.load(settings.key_path)
-        store = Store(settings.db_url)
+        store = Store(settings.db_url, synchronous=settings.sqlite_synchronous)
         ws = cls(settings, store, key, clock or LiveClock())
         with store.read() as s:
             if not store.engine.dialect.has_table(s.connection(), "settings"):

@@ -13,7 +13,9 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlalchemy import insert, update
+from sqlalchemy import select as select_columns
+from sqlmodel import Session, col, select
 
 from athena.audit.canonical import canonical_json, format_ts
 from athena.keys import WorkspaceKey
@@ -69,32 +71,24 @@ def append(
     payload: dict[str, Any],
 ) -> AuditEntry:
     """Append one entry within ``session``'s transaction and move the head."""
-    top = head(session, lock=True)
-    seq = top.seq + 1
+    # The transaction's pending changes go first, so the head stays locked only from here to the
+    # commit (which writes the events). Core statements: no ORM objects for rows nothing reads back.
+    session.flush()
+    conn = session.connection()
+    prev_hash: str
+    top_seq, prev_hash = conn.execute(
+        select_columns(col(AuditHeadRow.seq), col(AuditHeadRow.hash)).where(col(AuditHeadRow.id) == HEAD_ID)
+        .with_for_update()).one()
+    seq = top_seq + 1
     ts_text = format_ts(ts)
     payload_text = canonical_json(payload)
-    digest = entry_hash(top.hash, seq, ts_text, actor, action, subject, outcome.value, payload_text)
+    digest = entry_hash(prev_hash, seq, ts_text, actor, action, subject, outcome.value, payload_text)
     signature = key.sign(digest)
-    session.add(
-        AuditRow(
-            seq=seq,
-            ts=ts_text,
-            actor=actor,
-            action=action,
-            subject=subject,
-            outcome=outcome.value,
-            payload=payload_text,
-            prev_hash=top.hash,
-            hash=digest,
-            signature=signature,
-        )
-    )
-    prev_hash = top.hash
-    top.seq = seq
-    top.hash = digest
-    top.signature = key.sign(head_message(seq, digest))
-    session.add(top)
-    session.flush()
+    conn.execute(insert(AuditRow).values(
+        seq=seq, ts=ts_text, actor=actor, action=action, subject=subject, outcome=outcome.value,
+        payload=payload_text, prev_hash=prev_hash, hash=digest, signature=signature))
+    conn.execute(update(AuditHeadRow).where(col(AuditHeadRow.id) == HEAD_ID).values(
+        seq=seq, hash=digest, signature=key.sign(head_message(seq, digest))))
     return AuditEntry(
         seq=seq,
         ts=ts,

@@ -96,10 +96,11 @@ def new_session(session: Session, user: UserRow, now: datetime, ttl_s: int) -> t
 
 def resolve_session(session: Session, token: str, now: datetime) -> Identity:
     """Return the identity behind ``token`` with its current role, or raise why it is not valid."""
-    row = session.get(SessionRow, hash_token(token))
-    if row is None:
+    found = session.exec(select(SessionRow, UserRow).outerjoin(UserRow, col(UserRow.id) == col(SessionRow.user_id))
+                         .where(col(SessionRow.token_hash) == hash_token(token))).first()
+    if found is None:
         raise InvalidSession("invalid session token: unknown or forged; log in again")
-    user = session.get(UserRow, row.user_id)
+    row, user = found
     if row.revoked_at is not None or user is None:
         raise InvalidSession("session was ended; log in again")
     if utc(row.expires_at) <= now:

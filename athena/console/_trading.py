@@ -34,7 +34,8 @@ from athena.model import (
 )
 from athena.risk import GLOBAL, get_states, set_state, strategy_scope
 from athena.risk.checks import mandate_check, stale_price_check
-from athena.store import DeploymentRow, InstrumentRow, MarkRow, OrderRow, TradingStateRow
+from athena.risk.trading_state import hold_acceptances
+from athena.store import DeploymentRow, InstrumentRow, MarkRow, TradingStateRow
 
 __all__ = ["Instrument", "Mark", "TradingMixin"]
 
@@ -102,6 +103,9 @@ class TradingMixin(VenuesMixin):
         return self._write(Permission.ORDERS_SUBMIT, "orders.submit", f"symbol:{request.symbol}", work)  # type: ignore[no-any-return]
 
     def _submit(self, s: Session, now: datetime, who: Identity, request: OrderRequest) -> Done:
+        # Held for the whole transaction: the identity map keeps rows only while something refers
+        # to them, and the checks and the fill read the same mark.
+        mark = s.get(MarkRow, request.symbol)  # noqa: F841
         checks = [stale_price_check(now, self.workspace.settings.trading.stale_after_s), mandate_check(now)]
         venue = self._venue_name(s, request.strategy)
         result = oms.accept(s, request, who.actor, now, venue, checks)
@@ -172,10 +176,7 @@ class TradingMixin(VenuesMixin):
     def cancel_all_orders(self, symbol: str | None = None, reason: str = "cancel all") -> int:
         """Cancel every open order (of ``symbol``, if given); return how many were cancelled."""
         def work(s: Session, now: datetime, who: Identity) -> Done:
-            stmt = select(OrderRow).where(col(OrderRow.status).in_([st.value for st in OrderStatus if st.is_open]))
-            if symbol:
-                stmt = stmt.where(OrderRow.symbol == symbol)
-            cancelled = [row.id for row in s.exec(stmt).all() if oms.cancel(s, row, now, reason)]
+            cancelled = oms.cancel_open(s, now, reason, symbol)
             return Done(len(cancelled), {"cancelled": cancelled, "symbol": symbol, "reason": reason},
                         ["OrdersCancelled"])
 
@@ -250,20 +251,33 @@ class TradingMixin(VenuesMixin):
         self._write(permission, "trading.set_state", scope, work)
 
     def engage_kill_switch(self, reason: str) -> int:
-        """Halt everything in one transaction, then cancel every open order; return how many."""
+        """Halt everything and cancel every open order in one transaction; return how many were cancelled.
+
+        The transaction holds two ledger entries: ``killswitch.engage`` by the caller, then
+        ``orders.cancel_all`` by ``system:kill-switch`` listing the orders it cancelled (paper
+        orders end CANCELLED; exchange orders wait in PENDING_CANCEL for the engine's router).
+        When it commits, trading is HALTED and no paper order is left open.
+        """
         if not reason.strip():
             raise InvalidInput("engaging the kill switch needs a reason")
-
-        def work(s: Session, now: datetime, who: Identity) -> Done:
+        action = "killswitch.engage"
+        ws = self.workspace
+        with self._guard(action, GLOBAL), ws.store.write(urgent=True) as s:
+            now = ws.clock.now()
+            who = self._authorize(s, now, Permission.KILLSWITCH_ENGAGE, action)
+            hold_acceptances(s)
             halted = [GLOBAL]
             set_state(s, GLOBAL, TradingState.HALTED, reason, who.actor, now)
             for row in s.exec(select(TradingStateRow).where(TradingStateRow.scope != GLOBAL)).all():
                 set_state(s, row.scope, TradingState.HALTED, f"kill switch: {reason}", who.actor, now)
                 halted.append(row.scope)
-            return Done(None, {"reason": reason, "halted": halted}, ["KillSwitchEngaged", "TradingStateChanged"])
-
-        self._write(Permission.KILLSWITCH_ENGAGE, "killswitch.engage", GLOBAL, work)
-        return self.workspace.system(KILL_SWITCH_ACTOR).cancel_all_orders(reason=f"kill switch: {reason}")
+            self._record(s, ws, now, who.actor, action, GLOBAL, AuditOutcome.OK, {"reason": reason, "halted": halted},
+                         "KillSwitchEngaged", "TradingStateChanged")
+            why = f"kill switch: {reason}"
+            cancelled = oms.cancel_open(s, now, why)
+            self._record(s, ws, now, f"system:{KILL_SWITCH_ACTOR}", "orders.cancel_all", "symbol:*", AuditOutcome.OK,
+                         {"cancelled": cancelled, "symbol": None, "reason": why}, "OrdersCancelled")
+        return len(cancelled)
 
     def request_kill_switch_reset(self, totp: str | None) -> Approval:
         """Ask to reset the kill switch (global ACTIVE); a second ADMIN must approve with TOTP."""

@@ -58,8 +58,8 @@ class VenueConfig:
 
 
 def _read(s: Session) -> VenueConfig:
-    row = s.get(SettingRow, _KEY)
-    mode = s.get(SettingRow, "trading_mode")
+    found = {r.key: r for r in s.exec(select(SettingRow).where(col(SettingRow.key).in_([_KEY, "trading_mode"])))}
+    row, mode = found.get(_KEY), found.get("trading_mode")
     sandbox = (mode.value if mode else TradingMode.PAPER.value) != TradingMode.LIVE.value
     if row is None:
         return VenueConfig(PAPER_VENUE, sandbox=sandbox)

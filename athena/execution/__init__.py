@@ -3,6 +3,7 @@
 from athena.execution.oms import (
     accept,
     cancel,
+    cancel_open,
     get_order,
     list_fills,
     list_orders,
@@ -20,6 +21,7 @@ __all__ = [
     "accept",
     "can_transition",
     "cancel",
+    "cancel_open",
     "get_order",
     "list_fills",
     "list_orders",

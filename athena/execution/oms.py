@@ -14,10 +14,13 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import insert, update
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from athena.clock import utc
 from athena.errors import InvalidTransition, UnknownOrder
+from athena.execution.portfolio import book_fill, holdings
 from athena.execution.transitions import can_transition
 from athena.model import (
     DenialReason,
@@ -32,13 +35,14 @@ from athena.model import (
     TradingState,
 )
 from athena.risk.trading_state import effective_state
-from athena.store import FillRow, InstrumentRow, OrderRow, OrderTransitionRow, publish
+from athena.store import FillRow, InstrumentRow, OrderRow, OrderTransitionRow, add_batched, publish
 
 __all__ = [
     "PAPER_VENUE",
     "Check",
     "accept",
     "cancel",
+    "cancel_open",
     "get_order",
     "list_fills",
     "list_orders",
@@ -50,6 +54,9 @@ __all__ = [
 
 #: Name of the simulated venue; every other venue name is an exchange reached through the engine's router.
 PAPER_VENUE = "paper"
+
+_TRANSITIONS = OrderTransitionRow.__table__  # type: ignore[attr-defined]
+_OPEN = [status.value for status in OrderStatus if status.is_open]
 
 
 def to_order(row: OrderRow) -> Order:
@@ -72,20 +79,23 @@ def transition(s: Session, row: OrderRow, target: OrderStatus, now: datetime, re
     if reason:
         row.reason = reason
     s.add(row)
-    s.flush()
-    s.add(OrderTransitionRow(order_id=row.id or 0, from_status=current.value, to_status=target.value,
-                             reason=reason, ts=now))
-    publish(s, ts=now, type="OrderStatusChanged", subject=f"order:{row.id}", audit_seq=None,
-            payload={"order_id": row.id, "client_order_id": row.client_order_id, "from": current.value,
-                     "to": target.value, "reason": reason, "symbol": row.symbol})
+    if row.id is None:
+        s.flush()
+    _record_transition(s, row.id or 0, row.client_order_id, row.symbol, current, target, reason, now)
+
+
+def _record_transition(s: Session, order_id: int, client_order_id: str, symbol: str, current: OrderStatus,
+                       target: OrderStatus, reason: str | None, now: datetime) -> None:
+    add_batched(s, _TRANSITIONS, {"order_id": order_id, "from_status": current.value, "to_status": target.value,
+                                  "reason": reason, "ts": now})
+    publish(s, ts=now, type="OrderStatusChanged", subject=f"order:{order_id}", audit_seq=None,
+            payload={"order_id": order_id, "client_order_id": client_order_id, "from": current.value,
+                     "to": target.value, "reason": reason, "symbol": symbol})
 
 
 def positions(s: Session) -> dict[str, Decimal]:
-    """Return the net position per symbol: the signed sum of fills."""
-    net: dict[str, Decimal] = {}
-    for fill in s.exec(select(FillRow)):
-        net[fill.symbol] = net.get(fill.symbol, Decimal(0)) + Side(fill.side).sign * fill.quantity
-    return {symbol: qty for symbol, qty in net.items() if qty != 0}
+    """Return the net position per symbol (the signed sum of its fills), leaving out flat symbols."""
+    return {symbol: held.quantity for symbol, held in holdings(s).items() if held.quantity != 0}
 
 
 def _reduces(s: Session, request: OrderRequest) -> bool:
@@ -123,7 +133,9 @@ def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, 
     the first that returns a reason denies the order.
     """
     client_id = request.client_order_id or f"ath-{uuid.uuid4().hex[:20]}"
-    existing = s.exec(select(OrderRow).where(OrderRow.client_order_id == client_id)).first()
+    # A generated id is new (the unique index still guards it); only a caller's id may repeat.
+    existing = None if request.client_order_id is None else s.exec(
+        select(OrderRow).where(OrderRow.client_order_id == client_id)).first()
     if existing is not None:
         same = OrderRequest(existing.symbol, Side(existing.side), existing.quantity, OrderType(existing.type),
                             existing.price, existing.stop_price, TimeInForce(existing.tif), client_id,
@@ -156,21 +168,23 @@ def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, 
 
 
 def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fee: Decimal, now: datetime) -> Fill:
-    """Record an execution, update filled quantity and average price, and move the status."""
+    """Record an execution: the fill, the positions it moves, filled quantity, average price and status."""
     if quantity <= 0 or quantity > row.quantity - row.filled_quantity:
         raise InvalidTransition(row.id or 0, row.status, f"fill of {quantity}")
+    book_fill(s, row.symbol, row.strategy, Side(row.side).sign * quantity, price, fee, now)
     filled = row.filled_quantity + quantity
     average = ((row.average_price or Decimal(0)) * row.filled_quantity + price * quantity) / filled
     row.filled_quantity, row.average_price = filled, average
-    fill = FillRow(order_id=row.id or 0, symbol=row.symbol, side=row.side, quantity=quantity, price=price, fee=fee,
-                   ts=now)
-    s.add(fill)
-    s.flush()
+    # A core insert (not a flush) so the order's pending changes and events are written in one
+    # batch later, after the ledger head is locked.
+    fill_id = s.connection().execute(insert(FillRow).values(
+        order_id=row.id or 0, symbol=row.symbol, side=row.side, quantity=quantity, price=price, fee=fee, ts=now,
+    ).returning(col(FillRow.id))).scalar_one()
     transition(s, row, OrderStatus.FILLED if filled == row.quantity else OrderStatus.PARTIALLY_FILLED, now)
     publish(s, ts=now, type="OrderFilled", subject=f"order:{row.id}", audit_seq=None,
             payload={"order_id": row.id, "symbol": row.symbol, "side": row.side, "quantity": str(quantity),
                      "price": str(price), "fee": str(fee)})
-    return Fill(fill.id or 0, row.id or 0, row.symbol, Side(row.side), quantity, price, fee, now)
+    return Fill(fill_id or 0, row.id or 0, row.symbol, Side(row.side), quantity, price, fee, now)
 
 
 def get_order(s: Session, ref: int | str) -> OrderRow:
@@ -200,6 +214,46 @@ def cancel(s: Session, row: OrderRow, now: datetime, reason: str) -> bool:
         transition(s, row, OrderStatus.PENDING_CANCEL, now, reason)
     transition(s, row, OrderStatus.CANCELLED, now, reason)
     return True
+
+
+def cancel_open(s: Session, now: datetime, reason: str, symbol: str | None = None) -> list[int]:
+    """Cancel every open order (of ``symbol``) with set-based statements; return their ids.
+
+    The same outcome as :func:`cancel` on each order: paper (and NEW) orders end CANCELLED,
+    exchange orders wait in PENDING_CANCEL for the router; every step has its transition row
+    and event. The open orders are locked (``FOR UPDATE`` on PostgreSQL) so nothing fills or
+    moves them between the read and the update.
+    """
+    s.flush()
+    stmt = (select_columns(col(OrderRow.id), col(OrderRow.client_order_id), col(OrderRow.symbol), col(OrderRow.status),
+                   col(OrderRow.venue))
+            .where(col(OrderRow.status).in_(_OPEN)).order_by(col(OrderRow.id)).with_for_update())
+    if symbol:
+        stmt = stmt.where(col(OrderRow.symbol) == symbol)
+    finals: dict[OrderStatus, list[int]] = {OrderStatus.CANCELLED: [], OrderStatus.PENDING_CANCEL: []}
+    waiting: list[int] = []
+    for found, client_id, sym, status_text, venue in s.connection().execute(stmt).all():
+        order_id = found or 0
+        status = OrderStatus(status_text)
+        at_exchange = venue != PAPER_VENUE and status is not OrderStatus.NEW
+        steps = [] if status in (OrderStatus.NEW, OrderStatus.PENDING_CANCEL) else [OrderStatus.PENDING_CANCEL]
+        if not at_exchange:
+            steps.append(OrderStatus.CANCELLED)
+        if not steps:
+            waiting.append(order_id)
+            continue
+        current = status
+        for target in steps:
+            if not can_transition(current, target):
+                raise InvalidTransition(order_id, current.value, target.value)
+            _record_transition(s, order_id, client_id, sym, current, target, reason, now)
+            current = target
+        finals[current].append(order_id)
+    for final, ids in finals.items():
+        if ids:
+            s.connection().execute(update(OrderRow).where(col(OrderRow.id).in_(ids))
+                                   .values(status=final.value, reason=reason, updated_at=now))
+    return sorted(finals[OrderStatus.CANCELLED] + finals[OrderStatus.PENDING_CANCEL] + waiting)
 
 
 def list_orders(s: Session, *, open_only: bool = False, limit: int = 500) -> list[Order]:

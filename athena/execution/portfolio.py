@@ -2,25 +2,46 @@
 
 Everything is Decimal. A fill that adds to a position moves its average price; one that reduces
 it realises ``(price - average) * closed quantity`` (sign-adjusted); one that flips it closes the
-old position and opens the remainder at the fill price. Fees are paid from cash and reported
-separately, so ``nav = cash + sum(quantity * mark)`` and
+old position and opens the remainder at the fill price (:class:`~athena.model.Holding`). Fees
+are paid from cash and reported separately, so ``nav = cash + sum(quantity * mark)`` and
 ``nav - starting cash = realised + unrealised - fees``.
-"""
 
+The ``positions`` table holds each book's holdings (the whole portfolio, and each strategy's),
+updated by :func:`book_fill` in the transaction of every fill, so a valuation reads one row per
+symbol instead of every fill. :func:`replay_portfolio` recomputes the same view from the fills.
+"""
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import select as select_columns
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from athena.model import Side
-from athena.store import FillRow, MarkRow, OrderRow, SettingRow
+from athena.model import Holding, Side
+from athena.store import FillRow, MarkRow, OrderRow, PositionRow, SettingRow
 
-__all__ = ["DEFAULT_PAPER_CASH", "Book", "PortfolioView", "PositionView", "portfolio", "starting_cash"]
+__all__ = [
+    "DEFAULT_PAPER_CASH",
+    "GLOBAL_BOOK",
+    "Book",
+    "PortfolioView",
+    "PositionView",
+    "book_fill",
+    "book_key",
+    "holdings",
+    "portfolio",
+    "replay_portfolio",
+    "starting_cash",
+]
 
 ZERO = Decimal(0)
+GLOBAL_BOOK = "global"
 DEFAULT_PAPER_CASH = Decimal("1000000")
 
 
@@ -94,23 +115,13 @@ class Book:
 
     def apply(self, symbol: str, signed_quantity: Decimal, price: Decimal, fee: Decimal) -> None:
         """Book one fill."""
-        held = self.quantity.get(symbol, ZERO)
-        average = self.average.get(symbol, ZERO)
-        realized = self.realized.get(symbol, ZERO)
-        if held == 0 or (held > 0) == (signed_quantity > 0):
-            total = held + signed_quantity
-            average = (average * abs(held) + price * abs(signed_quantity)) / abs(total)
-        else:
-            closed = min(abs(signed_quantity), abs(held))
-            realized += (price - average) * closed * (1 if held > 0 else -1)
-            total = held + signed_quantity
-            if total == 0:
-                average = ZERO
-            elif (total > 0) != (held > 0):
-                average = price
-        self.quantity[symbol], self.average[symbol], self.realized[symbol] = total, average, realized
-        self.fees[symbol] = self.fees.get(symbol, ZERO) + fee
-        self.cash -= signed_quantity * price + fee
+        held = Holding(self.quantity.get(symbol, ZERO), self.average.get(symbol, ZERO),
+                       self.realized.get(symbol, ZERO), self.fees.get(symbol, ZERO))
+        after = held.apply(signed_quantity, price, fee)
+        self.quantity[symbol], self.average[symbol], self.realized[symbol] = (after.quantity, after.average_price,
+                                                                              after.realized_pnl)
+        self.fees[symbol] = after.fees
+        self.cash -= after.cash_flow
 
     def view(self, marks: dict[str, Decimal]) -> PortfolioView:
         """Value the book at ``marks``."""
@@ -123,6 +134,50 @@ class Book:
         return PortfolioView(self.cash, positions, sum(self.realized.values(), ZERO), sum(self.fees.values(), ZERO))
 
 
+def book_key(strategy: str | None) -> str:
+    """Return the ``positions`` book of a strategy (``global`` for the whole portfolio)."""
+    return GLOBAL_BOOK if strategy is None else f"strategy:{strategy}"
+
+
+def book_fill(s: Session, symbol: str, strategy: str | None, signed_quantity: Decimal, price: Decimal, fee: Decimal,
+              now: datetime) -> None:
+    """Apply one fill to the whole portfolio's holding of ``symbol`` and to its strategy's.
+
+    The rows are locked (``FOR UPDATE`` on PostgreSQL) before the fill is stored, so
+    concurrent fills of a symbol apply in the order their fills are numbered.
+    """
+    conn = s.connection()
+    for book in sorted({GLOBAL_BOOK, book_key(strategy)}):
+        held = _holdings(s, book, symbol, lock=True).get(symbol)
+        if held is None:
+            insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+            conn.execute(insert(PositionRow).values(book=book, symbol=symbol, quantity=ZERO, average_price=ZERO,
+                                                    realized_pnl=ZERO, fees=ZERO, cash_flow=ZERO, updated_at=now)
+                         .on_conflict_do_nothing())
+            held = _holdings(s, book, symbol, lock=True)[symbol]
+        after = held.apply(signed_quantity, price, fee)
+        conn.execute(update(PositionRow).where(col(PositionRow.book) == book, col(PositionRow.symbol) == symbol)
+                     .values(quantity=after.quantity, average_price=after.average_price,
+                             realized_pnl=after.realized_pnl, fees=after.fees, cash_flow=after.cash_flow,
+                             updated_at=now))
+
+
+def holdings(s: Session, strategy: str | None = None) -> dict[str, Holding]:
+    """Return the holdings of the whole portfolio (or of one strategy) by symbol, from ``positions``."""
+    return _holdings(s, book_key(strategy), None, lock=False)
+
+
+def _holdings(s: Session, book: str, symbol: str | None, *, lock: bool) -> dict[str, Holding]:
+    stmt = select_columns(col(PositionRow.symbol), col(PositionRow.quantity), col(PositionRow.average_price),
+                  col(PositionRow.realized_pnl), col(PositionRow.fees), col(PositionRow.cash_flow)).where(
+        col(PositionRow.book) == book)
+    if symbol is not None:
+        stmt = stmt.where(col(PositionRow.symbol) == symbol)
+    if lock:
+        stmt = stmt.with_for_update()
+    return {sym: Holding(*figures) for sym, *figures in s.connection().execute(stmt)}
+
+
 def _fills(s: Session, strategy: str | None) -> Iterable[FillRow]:
     stmt = select(FillRow).order_by(col(FillRow.id))
     if strategy is not None:
@@ -131,12 +186,26 @@ def _fills(s: Session, strategy: str | None) -> Iterable[FillRow]:
 
 
 def portfolio(s: Session, starting_cash: Decimal, strategy: str | None = None) -> PortfolioView:
-    """Return the portfolio (or one strategy's book) from every fill, valued at the latest marks."""
+    """Return the portfolio (or one strategy's book) from its kept positions, valued at the latest marks."""
+    book = Book(starting_cash)
+    for symbol, held in holdings(s, strategy).items():
+        book.quantity[symbol], book.average[symbol], book.realized[symbol] = (held.quantity, held.average_price,
+                                                                              held.realized_pnl)
+        book.fees[symbol] = held.fees
+        book.cash -= held.cash_flow
+    return book.view(_marks(s))
+
+
+def replay_portfolio(s: Session, starting_cash: Decimal, strategy: str | None = None) -> PortfolioView:
+    """Return the same view as :func:`portfolio`, recomputed from every fill (to check the kept positions)."""
     book = Book(starting_cash)
     for fill in _fills(s, strategy):
         book.apply(fill.symbol, Side(fill.side).sign * fill.quantity, fill.price, fill.fee)
-    marks = {row.symbol: row.price for row in s.exec(select(MarkRow))}
-    return book.view(marks)
+    return book.view(_marks(s))
+
+
+def _marks(s: Session) -> dict[str, Decimal]:
+    return {row.symbol: row.price for row in s.exec(select(MarkRow))}
 
 
 def starting_cash(s: Session) -> Decimal:

@@ -1,6 +1,7 @@
 """Immutable domain values shared by every layer; imports nothing else of Athena."""
 
 from athena.model.enums import ApprovalStatus, AuditOutcome, Role, TradingMode
+from athena.model.holding import Holding
 from athena.model.ids import ApprovalId, EventId, SessionToken, UserId
 from athena.model.money import Money, Price, Quantity, to_decimal
 from athena.model.orders import (
@@ -20,6 +21,7 @@ from athena.model.values import Approval, AuditEntry, Event, Identity, RunBook, 
 __all__ = [
     "DenialReason",
     "Fill",
+    "Holding",
     "Order",
     "OrderDenied",
     "OrderRequest",

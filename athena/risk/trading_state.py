@@ -3,18 +3,24 @@
 On PostgreSQL the global row is read ``FOR SHARE``: an order acceptance and a kill switch
 (which updates that row) exclude each other, so once the HALTED state commits no later
 acceptance can have read ACTIVE. On SQLite every write transaction is exclusive already.
+
+Share locks on a row do not queue behind a waiting update, so under a stream of acceptances
+an update of the global row could wait until they happen to pause. The kill switch therefore
+first calls :func:`hold_acceptances`, a table lock that new acceptances queue behind, so it
+waits only for those already under way.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlalchemy import text
+from sqlmodel import Session, col, select
 
 from athena.model import TradingState
 from athena.store import TradingStateRow
 
-__all__ = ["GLOBAL", "effective_state", "get_states", "set_state", "strategy_scope"]
+__all__ = ["GLOBAL", "effective_state", "get_states", "hold_acceptances", "set_state", "strategy_scope"]
 
 GLOBAL = "global"
 _RANK = {TradingState.ACTIVE: 0, TradingState.REDUCING: 1, TradingState.HALTED: 2}
@@ -26,11 +32,11 @@ def strategy_scope(name: str) -> str:
 
 
 def _state(s: Session, scope: str, lock: bool) -> TradingState | None:
-    stmt = select(TradingStateRow).where(TradingStateRow.scope == scope)
+    stmt = select(col(TradingStateRow.state)).where(col(TradingStateRow.scope) == scope)
     if lock:
         stmt = stmt.with_for_update(read=True)
-    row = s.exec(stmt).first()
-    return TradingState(row.state) if row else None
+    state = s.exec(stmt).first()
+    return TradingState(state) if state else None
 
 
 def effective_state(s: Session, strategy: str | None) -> tuple[TradingState, str]:
@@ -42,6 +48,16 @@ def effective_state(s: Session, strategy: str | None) -> tuple[TradingState, str
         if own is not None and _RANK[own] > _RANK[state]:
             state, scope = own, strategy_scope(strategy)
     return state, scope
+
+
+def hold_acceptances(s: Session) -> None:
+    """Make order acceptances that have not read the trading state yet wait for this transaction (PostgreSQL).
+
+    ``EXCLUSIVE`` conflicts with the ``ROW SHARE`` lock a ``FOR SHARE`` read takes, and not
+    with plain reads, so dashboards keep reading states while it is held.
+    """
+    if s.connection().dialect.name == "postgresql":
+        s.connection().execute(text("LOCK TABLE trading_states IN EXCLUSIVE MODE"))
 
 
 def get_states(s: Session) -> dict[str, TradingState]:

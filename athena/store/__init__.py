@@ -4,6 +4,7 @@ Sessions are explicit: ``with store.read() as s`` for reads and ``with store.wri
 for a write transaction, which on SQLite takes the write lock up front (``BEGIN IMMEDIATE``).
 """
 
+from athena.store.batch import add_batched, write_batched
 from athena.store.database import Store, normalise_url
 from athena.store.migrations import MIGRATIONS, Migration, current_version, migrate
 from athena.store.outbox import events_since, last_event_id, publish
@@ -26,6 +27,7 @@ from athena.store.tables import (
     OrderRow,
     OrderTransitionRow,
     ParamVersionRow,
+    PositionRow,
     RunRow,
     SessionRow,
     SettingRow,
@@ -52,6 +54,7 @@ __all__ = [
     "MarkRow",
     "OrderRow",
     "OrderTransitionRow",
+    "PositionRow",
     "RunRow",
     "LimitRow",
     "DeploymentRow",
@@ -64,10 +67,12 @@ __all__ = [
     "SettingRow",
     "Store",
     "UserRow",
+    "add_batched",
     "current_version",
     "events_since",
     "last_event_id",
     "migrate",
     "normalise_url",
     "publish",
+    "write_batched",
 ]

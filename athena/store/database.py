@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from pathlib import Path
+from typing import Any, Literal
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 from athena.config import redact_url
 from athena.errors import InvalidConfig, StoreUnavailable
+from athena.store.writers import WriterGate
 
 __all__ = ["Store", "normalise_url"]
 
@@ -28,7 +30,7 @@ def normalise_url(url: str) -> str:
     raise InvalidConfig(f"unsupported database URL {redact_url(url)!r}: use sqlite:/// or postgresql://")
 
 
-def _sqlite_engine(url: str) -> Engine:
+def _sqlite_engine(url: str, synchronous: str) -> Engine:
     # A pool keeps connections open: closing the last connection of a WAL database checkpoints
     # and deletes the WAL, which costs more than the transaction itself.
     engine = create_engine(url, pool_size=5, max_overflow=10, connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000})
@@ -39,7 +41,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute(f"PRAGMA synchronous={synchronous}")
         cur.execute(f"PRAGMA busy_timeout={_BUSY_TIMEOUT_MS}")
         cur.close()
 
@@ -52,16 +54,33 @@ def _sqlite_engine(url: str) -> Engine:
 
 
 class Store:
-    """The workspace database: one engine, explicit read and write sessions."""
+    """The workspace database: one engine, explicit read and write sessions.
 
-    def __init__(self, url: str) -> None:
+    ``synchronous`` is SQLite's durability: ``full`` fsyncs each commit; ``normal`` (WAL) only
+    at checkpoints, durable against a process crash but not against power loss.
+    """
+
+    def __init__(self, url: str, *, synchronous: Literal["full", "normal"] = "full") -> None:
         self.url = normalise_url(url)
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
+        if synchronous not in ("full", "normal"):
+            raise InvalidConfig(f"SQLite synchronous must be full or normal, was {synchronous!r}")
         if self.dialect == "sqlite":
-            self.engine = _sqlite_engine(self.url)
+            self.engine = _sqlite_engine(self.url, synchronous.upper())
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         self._write_engine = self.engine.execution_options(athena_write=True)
+        database = make_url(self.url).database if self.dialect == "sqlite" else None
+        in_memory = not database or database == ":memory:" or database.startswith("file:")
+        self._writers = None if in_memory else WriterGate(Path(database or ""), _BUSY_TIMEOUT_MS / 1000)
+
+    def _gate(self, urgent: bool) -> AbstractContextManager[None]:
+        if self._writers is None:
+            return nullcontext()
+        if urgent:
+            return self._writers.urgent()
+        self._writers.wait_open()
+        return nullcontext()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -73,10 +92,15 @@ class Store:
             raise StoreUnavailable(f"database {redact_url(self.url)} unavailable: {exc.orig}") from exc
 
     @contextmanager
-    def write(self) -> Iterator[Session]:
-        """Yield a session in one write transaction: committed on success, rolled back on error."""
+    def write(self, *, urgent: bool = False) -> Iterator[Session]:
+        """Yield a session in one write transaction: committed on success, rolled back on error.
+
+        On a SQLite file an ``urgent`` write (the kill switch) keeps new writes of every process
+        waiting until it has committed, so it waits only for those already under way
+        (:class:`~athena.store.writers.WriterGate`); PostgreSQL needs no gate.
+        """
         try:
-            with Session(self._write_engine, expire_on_commit=False) as session, session.begin():
+            with self._gate(urgent), Session(self._write_engine, expire_on_commit=False) as session, session.begin():
                 yield session
         except OperationalError as exc:
             raise StoreUnavailable(f"database {redact_url(self.url)} unavailable: {exc.orig}") from exc

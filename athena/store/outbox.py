@@ -15,9 +15,12 @@ from sqlmodel import Session, col, select
 
 from athena.clock import utc
 from athena.model import Event, EventId
+from athena.store.batch import add_batched
 from athena.store.tables import EventRow
 
 __all__ = ["events_since", "last_event_id", "publish"]
+
+_EVENTS = EventRow.__table__  # type: ignore[attr-defined]
 
 
 def _canonical(payload: dict[str, Any]) -> str:
@@ -27,8 +30,9 @@ def _canonical(payload: dict[str, Any]) -> str:
 def publish(
     session: Session, *, ts: datetime, type: str, subject: str, payload: dict[str, Any], audit_seq: int | None
 ) -> None:
-    """Add an event to ``session``'s transaction."""
-    session.add(EventRow(ts=ts, type=type, subject=subject, payload=_canonical(payload), audit_seq=audit_seq))
+    """Add an event to ``session``'s transaction (written in one batch when it commits)."""
+    add_batched(session, _EVENTS, {"ts": ts, "type": type, "subject": subject, "payload": _canonical(payload),
+                                   "audit_seq": audit_seq}, at_commit=True)
 
 
 def events_since(session: Session, after_id: int, limit: int) -> list[Event]:

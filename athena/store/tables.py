@@ -23,6 +23,7 @@ __all__ = [
     "MarkRow",
     "OrderRow",
     "OrderTransitionRow",
+    "PositionRow",
     "JobRow",
     "JobScheduleRow",
     "LimitRow",
@@ -209,6 +210,24 @@ class FillRow(SQLModel, table=True):
     ts: datetime = Field(sa_column=_aware())
     fee_currency: str | None = Field(default=None, max_length=16)
     fee_native: Decimal | None = Field(default=None, sa_column=_decimal(nullable=True))
+
+
+class PositionRow(SQLModel, table=True):
+    """One symbol's average-cost position in one book (``global`` or ``strategy:<name>``).
+
+    Kept up to date in the transaction of every fill; the same figures as replaying the fills.
+    """
+
+    __tablename__ = "positions"
+
+    book: str = Field(primary_key=True, max_length=96)
+    symbol: str = Field(primary_key=True, max_length=32)
+    quantity: Decimal = Field(sa_column=_decimal())
+    average_price: Decimal = Field(sa_column=_decimal())
+    realized_pnl: Decimal = Field(sa_column=_decimal())
+    fees: Decimal = Field(sa_column=_decimal())
+    cash_flow: Decimal = Field(sa_column=_decimal())
+    updated_at: datetime = Field(sa_column=_aware())
 
 
 class RunRow(SQLModel, table=True):

@@ -6,15 +6,30 @@ from __future__ import annotations
 import multiprocessing
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
+from sqlmodel import select
 
+from athena import execution as oms
 from athena.audit import AuditFilter
 from athena.clock import SimulatedClock
 from athena.console import Console
 from athena.errors import InvalidInput, SelfApproval
 from athena.execution import PaperVenue
-from athena.model import AuditOutcome, DenialReason, Order, OrderDenied, OrderStatus, Role, TradingState
+from athena.model import (
+    AuditOutcome,
+    DenialReason,
+    Order,
+    OrderDenied,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Role,
+    Side,
+    TradingState,
+)
+from athena.store import OrderTransitionRow
 from athena.testing import ADMIN_PASSWORD, totp_now
 from athena.testing.load import hammer_orders
 from athena.workspace import Workspace
@@ -47,6 +62,36 @@ def test_engage_when_orders_open_halts_all_and_cancels_them(workspace: Workspace
     assert isinstance(exit_order, Order) and exit_order.status is OrderStatus.FILLED
     actions = [(e.actor, e.action) for e in desk["admin"].audit(AuditFilter(limit=4))]
     assert ("rita", "killswitch.engage") in actions and ("system:kill-switch", "orders.cancel_all") in actions
+
+
+def test_engage_when_orders_open_cancels_each_in_the_engaging_transaction_with_its_trail(
+    workspace: Workspace,
+) -> None:
+    desk = people(workspace)
+    resting = [desk["tom"].submit_order("BTC/USDT", "buy", "0.1", type="limit", price=p) for p in ("100", "200")]
+    with workspace.store.write() as s:  # accepted but not yet taken by the venue
+        waiting = oms.accept(s, OrderRequest("BTC/USDT", Side.BUY, Decimal("0.1"), OrderType.LIMIT, Decimal("300")),
+                             "tom", workspace.clock.now(), "paper")
+    assert isinstance(waiting, Order) and waiting.status is OrderStatus.SUBMITTED
+    ids = sorted([o.id for o in resting if isinstance(o, Order)] + [waiting.id])
+    since = desk["admin"].events_since(0, limit=10_000)[-1].id
+    assert desk["rita"].engage_kill_switch("drill") == 3
+    cancel_all, engage = desk["admin"].audit(AuditFilter(limit=2))
+    assert (engage.actor, engage.action) == ("rita", "killswitch.engage")
+    assert (cancel_all.actor, cancel_all.action, cancel_all.seq) == ("system:kill-switch", "orders.cancel_all",
+                                                                    engage.seq + 1)
+    assert cancel_all.payload["cancelled"] == ids
+    why = "kill switch: drill"
+    with workspace.store.read() as s:
+        steps = {(r.order_id, r.from_status, r.to_status, r.reason) for r in s.exec(
+            select(OrderTransitionRow).where(OrderTransitionRow.reason == why))}
+    assert steps == ({(i, "open", "pending_cancel", why) for i in ids[:2]}
+                     | {(ids[2], "submitted", "pending_cancel", why)}
+                     | {(i, "pending_cancel", "cancelled", why) for i in ids})
+    changed = [e for e in desk["admin"].events_since(since, limit=10_000) if e.type == "OrderStatusChanged"]
+    assert sorted((e.payload["order_id"], e.payload["to"]) for e in changed) == sorted(
+        [(i, "pending_cancel") for i in ids] + [(i, "cancelled") for i in ids])
+    assert {o.status for o in desk["admin"].orders()} == {OrderStatus.CANCELLED}
 
 
 def test_engage_when_trader_tries_is_refused(workspace: Workspace) -> None:

@@ -27,6 +27,7 @@ from athena.store.migrations import (
     m0009_feed_stats,
     m0010_job_schedules,
     m0011_run_books,
+    m0012_positions,
     m0013_fee_currency,
     m0014_alert_deliveries,
 )
@@ -57,6 +58,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "feed_stats", m0009_feed_stats.upgrade),
     Migration(10, "job_schedules", m0010_job_schedules.upgrade),
     Migration(11, "run_books", m0011_run_books.upgrade),
+    Migration(12, "positions", m0012_positions.upgrade),
     Migration(13, "fee_currency", m0013_fee_currency.upgrade),
     Migration(14, "alert_deliveries", m0014_alert_deliveries.upgrade),
 )
