@@ -32,7 +32,7 @@ from athena.execution.portfolio import starting_cash
 from athena.execution.router import FeeRates, apply_ack, fee_value, unconverted_note
 from athena.execution.venue_credentials import Credentials, load_credentials, store_credentials
 from athena.execution.venue_reconcile import BalanceDifference, ReconcileReport, VenueHoldings, holding_differences
-from athena.model import Identity, OrderStatus, Side, TradingMode
+from athena.model import Identity, OrderStatus, Side, TradingMode, fee_parts
 from athena.store import DeploymentRow, FillRow, InstrumentRow, OrderRow, SettingRow
 
 __all__ = ["VENUES", "VenueConfig", "VenuesMixin"]
@@ -109,15 +109,19 @@ def _adopt_position(s: Session, diff: BalanceDifference, symbol: str, price: Dec
 
 
 def _venue_book(s: Session, venue: str) -> tuple[dict[str, Decimal], Decimal]:
-    """Return the positions and cash of the fills made at ``venue`` (paper fills are not at the exchange)."""
+    """Return the positions and cash of the fills made at ``venue`` (paper fills are not at the exchange).
+
+    A fee charged in the base currency came out of the coins, not the cash (:func:`~athena.model.fee_parts`).
+    """
     held: dict[str, Decimal] = {}
     cash = starting_cash(s)
     fills = s.exec(select(FillRow).join(OrderRow, col(OrderRow.id) == col(FillRow.order_id))
                    .where(OrderRow.venue == venue))
     for fill in fills:
         signed = Side(fill.side).sign * fill.quantity
-        held[fill.symbol] = held.get(fill.symbol, Decimal(0)) + signed
-        cash -= signed * fill.price + fill.fee
+        cash_fee, base_fee = fee_parts(fill.symbol, fill.fee, fill.fee_currency, fill.fee_native)
+        held[fill.symbol] = held.get(fill.symbol, Decimal(0)) + signed - base_fee
+        cash -= signed * fill.price + cash_fee
     return held, cash
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from athena.clock import utc
-from athena.errors import InvalidTransition, UnknownOrder
+from athena.errors import InvalidInput, InvalidTransition, UnknownOrder
 from athena.execution.portfolio import book_fill, holdings
 from athena.execution.transitions import can_transition
 from athena.model import (
@@ -33,6 +33,7 @@ from athena.model import (
     Side,
     TimeInForce,
     TradingState,
+    fee_parts,
 )
 from athena.risk.trading_state import effective_state
 from athena.store import FillRow, InstrumentRow, OrderRow, OrderTransitionRow, add_batched, publish
@@ -94,7 +95,7 @@ def _record_transition(s: Session, order_id: int, client_order_id: str, symbol: 
 
 
 def positions(s: Session) -> dict[str, Decimal]:
-    """Return the net position per symbol (the signed sum of its fills), leaving out flat symbols."""
+    """Return the net position per symbol (its fills net of base-currency fees), leaving out flat symbols."""
     return {symbol: held.quantity for symbol, held in holdings(s).items() if held.quantity != 0}
 
 
@@ -167,11 +168,22 @@ def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, 
     return to_order(row)
 
 
-def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fee: Decimal, now: datetime) -> Fill:
-    """Record an execution: the fill, the positions it moves, filled quantity, average price and status."""
+def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fee: Decimal, now: datetime, *,
+                fee_currency: str | None = None, fee_native: Decimal | None = None) -> Fill:
+    """Record an execution: the fill, the positions it moves, filled quantity, average price and status.
+
+    ``fee`` is the fee's value in the quote currency; ``fee_currency``/``fee_native`` what the venue
+    charged. A fee charged in the symbol's base currency is paid in coins, not cash: the positions
+    move by ``quantity`` less that fee (for a buy; by ``quantity`` plus it for a sell) while the fill
+    and the order keep the executed quantity (:meth:`~athena.model.Holding.apply`).
+    """
     if quantity <= 0 or quantity > row.quantity - row.filled_quantity:
         raise InvalidTransition(row.id or 0, row.status, f"fill of {quantity}")
-    book_fill(s, row.symbol, row.strategy, Side(row.side).sign * quantity, price, fee, now)
+    cash_fee, base_fee = fee_parts(row.symbol, fee, fee_currency, fee_native)
+    if base_fee < 0 or (row.side == Side.BUY.value and base_fee >= quantity):
+        raise InvalidInput(f"the fee of {row.client_order_id} in {fee_currency} must be >= 0 and below the "
+                           f"{quantity} bought, was {fee_native}")
+    book_fill(s, row.symbol, row.strategy, Side(row.side).sign * quantity, price, cash_fee, now, base_fee)
     filled = row.filled_quantity + quantity
     average = ((row.average_price or Decimal(0)) * row.filled_quantity + price * quantity) / filled
     row.filled_quantity, row.average_price = filled, average
@@ -179,12 +191,14 @@ def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fe
     # batch later, after the ledger head is locked.
     fill_id = s.connection().execute(insert(FillRow).values(
         order_id=row.id or 0, symbol=row.symbol, side=row.side, quantity=quantity, price=price, fee=fee, ts=now,
+        fee_currency=fee_currency, fee_native=fee_native,
     ).returning(col(FillRow.id))).scalar_one()
     transition(s, row, OrderStatus.FILLED if filled == row.quantity else OrderStatus.PARTIALLY_FILLED, now)
     publish(s, ts=now, type="OrderFilled", subject=f"order:{row.id}", audit_seq=None,
             payload={"order_id": row.id, "symbol": row.symbol, "side": row.side, "quantity": str(quantity),
                      "price": str(price), "fee": str(fee)})
-    return Fill(fill_id or 0, row.id or 0, row.symbol, Side(row.side), quantity, price, fee, now)
+    return Fill(fill_id or 0, row.id or 0, row.symbol, Side(row.side), quantity, price, fee, now, fee_currency,
+                fee_native)
 
 
 def get_order(s: Session, ref: int | str) -> OrderRow:
@@ -267,4 +281,5 @@ def list_orders(s: Session, *, open_only: bool = False, limit: int = 500) -> lis
 def list_fills(s: Session, limit: int = 500) -> list[Fill]:
     """Return fills, newest first."""
     rows = s.exec(select(FillRow).order_by(col(FillRow.id).desc()).limit(limit))
-    return [Fill(r.id or 0, r.order_id, r.symbol, Side(r.side), r.quantity, r.price, r.fee, utc(r.ts)) for r in rows]
+    return [Fill(r.id or 0, r.order_id, r.symbol, Side(r.side), r.quantity, r.price, r.fee, utc(r.ts), r.fee_currency,
+                 r.fee_native) for r in rows]

@@ -4,7 +4,10 @@ Everything is Decimal. A fill that adds to a position moves its average price; o
 it realises ``(price - average) * closed quantity`` (sign-adjusted); one that flips it closes the
 old position and opens the remainder at the fill price (:class:`~athena.model.Holding`). Fees
 are paid from cash and reported separately, so ``nav = cash + sum(quantity * mark)`` and
-``nav - starting cash = realised + unrealised - fees``.
+``nav - starting cash = realised + unrealised - fees``. A fee an exchange charged in the base
+currency is paid in coins instead: the position moves by the executed quantity less that fee,
+the cash by quantity times price, and the fee is part of the cost (see
+:func:`~athena.model.fee_parts`); the fill row still keeps its quote value.
 
 The ``positions`` table holds each book's holdings (the whole portfolio, and each strategy's),
 updated by :func:`book_fill` in the transaction of every fill, so a valuation reads one row per
@@ -23,7 +26,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
-from athena.model import Holding, Side
+from athena.model import Holding, Side, fee_parts
 from athena.store import FillRow, MarkRow, OrderRow, PositionRow, SettingRow
 
 __all__ = [
@@ -113,11 +116,12 @@ class Book:
     realized: dict[str, Decimal] = field(default_factory=dict)
     fees: dict[str, Decimal] = field(default_factory=dict)
 
-    def apply(self, symbol: str, signed_quantity: Decimal, price: Decimal, fee: Decimal) -> None:
-        """Book one fill."""
+    def apply(self, symbol: str, signed_quantity: Decimal, price: Decimal, fee: Decimal,
+              base_fee: Decimal = ZERO) -> None:
+        """Book one fill (``fee`` paid from cash, ``base_fee`` in the base currency: see :class:`Holding`)."""
         held = Holding(self.quantity.get(symbol, ZERO), self.average.get(symbol, ZERO),
                        self.realized.get(symbol, ZERO), self.fees.get(symbol, ZERO))
-        after = held.apply(signed_quantity, price, fee)
+        after = held.apply(signed_quantity, price, fee, base_fee)
         self.quantity[symbol], self.average[symbol], self.realized[symbol] = (after.quantity, after.average_price,
                                                                               after.realized_pnl)
         self.fees[symbol] = after.fees
@@ -140,9 +144,10 @@ def book_key(strategy: str | None) -> str:
 
 
 def book_fill(s: Session, symbol: str, strategy: str | None, signed_quantity: Decimal, price: Decimal, fee: Decimal,
-              now: datetime) -> None:
+              now: datetime, base_fee: Decimal = ZERO) -> None:
     """Apply one fill to the whole portfolio's holding of ``symbol`` and to its strategy's.
 
+    ``fee`` is paid from cash; ``base_fee`` was charged in the base currency (:meth:`Holding.apply`).
     The rows are locked (``FOR UPDATE`` on PostgreSQL) before the fill is stored, so
     concurrent fills of a symbol apply in the order their fills are numbered.
     """
@@ -155,7 +160,7 @@ def book_fill(s: Session, symbol: str, strategy: str | None, signed_quantity: De
                                                     realized_pnl=ZERO, fees=ZERO, cash_flow=ZERO, updated_at=now)
                          .on_conflict_do_nothing())
             held = _holdings(s, book, symbol, lock=True)[symbol]
-        after = held.apply(signed_quantity, price, fee)
+        after = held.apply(signed_quantity, price, fee, base_fee)
         conn.execute(update(PositionRow).where(col(PositionRow.book) == book, col(PositionRow.symbol) == symbol)
                      .values(quantity=after.quantity, average_price=after.average_price,
                              realized_pnl=after.realized_pnl, fees=after.fees, cash_flow=after.cash_flow,
@@ -200,7 +205,8 @@ def replay_portfolio(s: Session, starting_cash: Decimal, strategy: str | None = 
     """Return the same view as :func:`portfolio`, recomputed from every fill (to check the kept positions)."""
     book = Book(starting_cash)
     for fill in _fills(s, strategy):
-        book.apply(fill.symbol, Side(fill.side).sign * fill.quantity, fill.price, fill.fee)
+        book.apply(fill.symbol, Side(fill.side).sign * fill.quantity, fill.price,
+                   *fee_parts(fill.symbol, fill.fee, fill.fee_currency, fill.fee_native))
     return book.view(_marks(s))
 
 

@@ -103,6 +103,8 @@ def apply_ack(s: Session, row: OrderRow, ack: VenueAck, now: datetime, rates: Fe
     limit price of a limit order); otherwise they wait for a later answer. The fill's fee is valued
     in the quote currency (see :func:`fee_value`, ``rates`` price fees charged in a third
     currency) and kept as charged in ``fee_currency``/``fee_native`` when the executions charged one currency.
+    A fee charged in the base currency then comes out of the position, not cash (:func:`record_fill`);
+    executions that mixed currencies are booked on their quote value, all from cash.
     """
     if row.status == OrderStatus.SUBMITTED.value and ack.status is not OrderStatus.REJECTED:
         transition(s, row, OrderStatus.OPEN, now, f"acknowledged by {row.venue}")
@@ -114,14 +116,13 @@ def apply_ack(s: Session, row: OrderRow, ack: VenueAck, now: datetime, rates: Fe
         recorded = s.exec(select(FillRow).where(FillRow.order_id == row.id)).all()
         value = fee_value(ack, rates)
         fees_so_far = sum((fill.fee for fill in recorded), Decimal(0))
-        fill = record_fill(s, row, delta, price, max(Decimal(0), value.quote - fees_so_far), now)
+        currency, native = None, None
         if len(value.native) == 1:
             [(currency, total)] = value.native.items()
             charged = sum((f.fee_native or Decimal(0) for f in recorded if f.fee_currency == currency), Decimal(0))
-            stored = s.get(FillRow, fill.id)
-            if stored is not None:
-                stored.fee_currency, stored.fee_native = currency, max(Decimal(0), total - charged)
-                s.add(stored)
+            native = max(Decimal(0), total - charged)
+        record_fill(s, row, delta, price, max(Decimal(0), value.quote - fees_so_far), now, fee_currency=currency,
+                    fee_native=native)
         made = 1
     final = ack.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
     if final and OrderStatus(row.status).is_open:

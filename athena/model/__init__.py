@@ -1,7 +1,7 @@
 """Immutable domain values shared by every layer; imports nothing else of Athena."""
 
 from athena.model.enums import ApprovalStatus, AuditOutcome, Role, TradingMode
-from athena.model.holding import Holding
+from athena.model.holding import Holding, fee_parts
 from athena.model.ids import ApprovalId, EventId, SessionToken, UserId
 from athena.model.money import Money, Price, Quantity, to_decimal
 from athena.model.orders import (
@@ -48,5 +48,6 @@ __all__ = [
     "TradingMode",
     "User",
     "UserId",
+    "fee_parts",
     "to_decimal",
 ]

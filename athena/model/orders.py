@@ -193,7 +193,11 @@ class Order:
 
 @dataclass(frozen=True, slots=True)
 class Fill:
-    """One execution of (part of) an order."""
+    """One execution of (part of) an order.
+
+    ``fee`` is valued in the quote currency; ``fee_currency`` and ``fee_native`` say what the
+    venue charged, when it said (an exchange fill in one currency).
+    """
 
     id: int
     order_id: int
@@ -203,6 +207,8 @@ class Fill:
     price: Decimal
     fee: Decimal
     ts: datetime
+    fee_currency: str | None = None
+    fee_native: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)

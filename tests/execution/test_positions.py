@@ -5,13 +5,19 @@ from __future__ import annotations
 import threading
 from decimal import Decimal as D
 
-from sqlalchemy import text
+from sqlalchemy import MetaData, text
+from sqlmodel import select
 
 from athena.console import Console
 from athena.execution import PaperVenue
+from athena.execution.ccxt_venue import MarketRules, VenueAck, VenueFill
 from athena.execution.portfolio import holdings, portfolio, replay_portfolio, starting_cash
-from athena.model import Order, Role
-from athena.store.migrations import m0012_positions
+from athena.execution.router import apply_ack
+from athena.execution.venue_credentials import Credentials
+from athena.execution.venue_reconcile import ReconcileReport
+from athena.model import Order, OrderStatus, Role, Side
+from athena.store import OrderRow
+from athena.store.migrations import m0012_positions, m0015_base_fee_positions
 from athena.testing import ADMIN_PASSWORD
 from athena.workspace import Workspace
 
@@ -85,3 +91,30 @@ def test_migration_when_fills_exist_fills_positions_in_from_them(workspace: Work
         m0012_positions.upgrade(conn, store.dialect)
     assert_kept_equals_replay(workspace)
     assert tom.positions() == {"BTC/USDT": D("-0.15"), "ETH/USDT": D("1")}
+
+
+def test_migration_15_when_fills_paid_fees_in_base_books_them_out_of_the_coins(workspace: Workspace) -> None:
+    tom = desk(workspace)
+    trade(tom)
+    workspace.login("admin", ADMIN_PASSWORD).set_venue("binance", symbols=["BTC/USDT"],
+                                                       credentials=Credentials("key", "secret"))
+    rules = {"BTC/USDT": MarketRules("BTC/USDT", D("0.01"), D("0.00001"), D("0.00001"), None)}
+    workspace.system("engine").record_reconciliation(ReconcileReport("binance", (), (), (), ()), {}, rules)
+    assert isinstance(tom.submit_order("BTC/USDT", "buy", "0.5", client_order_id="x-1"), Order)
+    ack = VenueAck("9", "x-1", "BTC/USDT", Side.BUY, "market", OrderStatus.FILLED, D("0.5"), None, D("0.5"), None,
+                   (VenueFill("1", D(50_000), D("0.5"), D("0.0005"), "BTC"),))
+    with workspace.store.write() as s:
+        row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "x-1")).one()
+        apply_ack(s, row, ack, workspace.clock.now())
+    assert_kept_equals_replay(workspace)
+    store = workspace.store
+    table = m0012_positions.positions_table(MetaData())
+    with store.engine.begin() as conn:
+        # The book as kept between migrations 13 and 15: the whole 0.5 held, the fee paid from cash.
+        conn.execute(table.delete())
+        m0012_positions.fill_in(conn, table, base_fees=False)
+    assert tom.positions()["BTC/USDT"] == D("0.35")
+    with store.engine.begin() as conn:
+        m0015_base_fee_positions.upgrade(conn, store.dialect)
+    assert tom.positions() == {"BTC/USDT": D("-0.15") + D("0.4995"), "ETH/USDT": D("1")}
+    assert_kept_equals_replay(workspace)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from athena.console import Console
-from athena.model import OrderStatus, Role, Side
+from athena.model import OrderStatus, Role, Side, fee_parts
 from athena.testing import ADMIN_PASSWORD, new_workspace
 
 PW = "Desk-Passw0rd-77"
@@ -70,7 +70,9 @@ def test_engine_when_killed_at_random_points_loses_and_doubles_nothing(tmp_path:
         assert order.status is not OrderStatus.FILLED or filled == order.quantity
     net: dict[str, Decimal] = {}
     for fill in fills:
-        net[fill.symbol] = net.get(fill.symbol, Decimal(0)) + Side(fill.side).sign * fill.quantity
+        # A fee charged in the base currency leaves with the coins (none on paper; the rule all the same).
+        in_coins = fee_parts(fill.symbol, fill.fee, fill.fee_currency, fill.fee_native)[1]
+        net[fill.symbol] = net.get(fill.symbol, Decimal(0)) + Side(fill.side).sign * fill.quantity - in_coins
     assert {p.symbol: p.quantity for p in admin.portfolio().positions if p.quantity} == {
         k: v for k, v in net.items() if v}
     assert admin.verify_audit().ok

@@ -20,6 +20,7 @@ from athena.console import Console
 from athena.errors import InvalidConfig, InvalidInput, InvalidTotp, PermissionDenied
 from athena.execution import transition
 from athena.execution.ccxt_venue import Balance, VenueAck, VenueFill
+from athena.execution.portfolio import portfolio, replay_portfolio, starting_cash
 from athena.execution.router import apply_ack
 from athena.execution.venue_credentials import Credentials
 from athena.execution.venue_reconcile import ReconcileReport, VenueHoldings
@@ -165,11 +166,13 @@ def test_orders_when_routed_fill_at_exchange_and_update_positions(
     filled = order(trader, "t-1")
     assert (filled.status, filled.filled_quantity, filled.average_price) == (
         OrderStatus.FILLED, Decimal("0.01"), Decimal("29000"))
-    assert trader.positions()["BTC/USDT"] == Decimal("2.01")
+    # The buy's fee was 0.00001 BTC: 2 + 0.01 - 0.00001 held, as at the exchange.
+    assert trader.positions()["BTC/USDT"] == Decimal("2.00999") == fake.balance("BTC")[0]
     trader.submit_order("BTC/USDT", "sell", "0.01", client_order_id="t-2")
     clock.advance(1)
     engine.step()
-    assert order(trader, "t-2").status is OrderStatus.FILLED and trader.positions()["BTC/USDT"] == Decimal(2)
+    assert order(trader, "t-2").status is OrderStatus.FILLED
+    assert trader.positions()["BTC/USDT"] == Decimal("1.99999")
     ours = {order(trader, cid).id for cid in ("t-1", "t-2")}
     assert [f.fee for f in reversed(trader.fills()) if f.order_id in ours] == [
         Decimal("0.00001") * 29000, Decimal("0.01") * 28900 / 1000]
@@ -268,17 +271,15 @@ def test_start_when_venue_and_oms_disagree_adopts_settles_and_alerts_each(
     assert order(trader, "lost").status is OrderStatus.EXPIRED
     adopted = order(trader, "by-hand")
     assert (adopted.status, adopted.quantity, adopted.price) == (OrderStatus.OPEN, Decimal("1.5"), Decimal("2500"))
-    # Binance took the buy's fee in BTC: 2.01 booked, 2.00999 held; 0.29 USDT charged here, none there.
-    assert trader.positions()["BTC/USDT"] == Decimal("2.00999")
+    # Binance took the buy's fee in BTC: booked out of the coins, not the cash, so holdings agree.
+    assert trader.positions()["BTC/USDT"] == Decimal("2.00999") == fake.balance("BTC")[0]
     assert trader.portfolio().cash == Decimal(100_000) - Decimal("0.01") * 29000
     entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
     lines = entry.payload["discrepancies"]
-    assert entry.payload["clean"] is False and len(lines) == 5
-    name = fake.exchange_id
-    assert lines[3].startswith(f"position BTC/USDT: 2.01 BTC here, 2.00999 at {name}; adopted -0.00001 at 28950")
-    assert lines[4] == f"cash USDT: 99709.71 here, 99710 at {name}; adopted"
+    assert entry.payload["clean"] is False and len(lines) == 3
+    assert not any(line.startswith(("position", "cash")) for line in lines)
     alerts = [e.payload["message"] for e in admin.audit(AuditFilter(action="alerts.raise"))]
-    assert len(alerts) - alerted_before == 5 and all(m.startswith("reconciliation: ") for m in alerts)
+    assert len(alerts) - alerted_before == 3 and all(m.startswith("reconciliation: ") for m in alerts)
     assert any("by-hand" in m for m in alerts) and any("lost" in m for m in alerts)
 
 
@@ -398,6 +399,86 @@ def test_fill_when_no_price_for_fee_currency_records_it_unvalued_and_alerts(
     assert (fill.fee_currency, fill.fee_native, fill.fee) == ("BNB", Decimal("0.00096667"), Decimal(0))
     assert alerts[0] == ("fee of bnb-1 (0.00096667 BNB): binance gave no BNB/USDT price (direct, inverted or via "
                          "USDT); recorded as charged, not valued in USDT nor taken from cash")
+
+
+def test_buy_when_binance_takes_the_fee_in_btc_books_the_coins_received_and_restart_reconciles_clean(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    admin, trader = desk
+    with FakeExchange(balances={"USDT": Decimal(100_000)}) as binance:
+        admin.set_venue("binance", symbols=["BTC/USDT"], api_url=binance.url,
+                        credentials=Credentials(binance.api_key, binance.secret))
+        engine = engine_on(workspace)
+        engine.start()
+        trader.submit_order("BTC/USDT", "buy", "0.5", client_order_id="base-1")
+        clock.advance(1)
+        engine.step()
+        bought = order(trader, "base-1")
+        # By hand: 0.5 BTC at 30,000 costs 15,000 USDT; the 0.1 % fee is 0.0005 BTC (15 USDT), so 0.4995 BTC
+        # arrive, at 15,000 / 0.4995 each; no fee comes out of the 85,000 USDT left.
+        assert (bought.status, bought.filled_quantity, bought.average_price) == (
+            OrderStatus.FILLED, Decimal("0.5"), Decimal(30_000))
+        with workspace.store.read() as s:
+            fill = s.exec(select(FillRow).where(FillRow.order_id == bought.id)).one()
+            assert portfolio(s, starting_cash(s)) == replay_portfolio(s, starting_cash(s))
+        assert (fill.quantity, fill.price, fill.fee, fill.fee_currency, fill.fee_native) == (
+            Decimal("0.5"), Decimal(30_000), Decimal(15), "BTC", Decimal("0.0005"))
+        assert trader.positions() == {"BTC/USDT": Decimal("0.4995")}
+        assert binance.balance("BTC") == (Decimal("0.4995"), Decimal(0))
+        view = trader.portfolio()
+        assert view.cash == Decimal(85_000) and binance.balance("USDT") == (Decimal(85_000), Decimal(0))
+        [btc] = view.positions
+        assert btc.average_price == Decimal(15_000) / Decimal("0.4995")
+        assert view.nav == Decimal(85_000) + Decimal("0.4995") * 30_000 == Decimal(100_000) - 15
+        assert view.fees == 0 and abs(view.unrealized_pnl + 15) < Decimal("1e-20")
+        engine_on(workspace).start()
+        entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+        assert (entry.payload["clean"], entry.payload["discrepancies"], entry.payload["holdings_compared"]) == (
+            True, [], True)
+        # Selling all of it is what the exchange holds: flat here and there.
+        trader.submit_order("BTC/USDT", "sell", "0.4995", client_order_id="base-2")
+        clock.advance(1)
+        engine.step()
+        assert order(trader, "base-2").status is OrderStatus.FILLED
+        assert trader.positions() == {} and binance.balance("BTC") == (Decimal(0), Decimal(0))
+        view = trader.portfolio()
+        # 0.4995 x 30,000 = 14,985 in, less its 0.1 % fee in USDT (14.985): 99,970.015, as at the exchange.
+        assert view.cash == Decimal("99970.015") == binance.balance("USDT")[0]
+        assert abs(view.realized_pnl + 15) < Decimal("1e-20") and view.fees == Decimal("14.985")
+
+
+def test_apply_ack_when_fees_charged_in_base_books_each_fill_net_of_them(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    _, trader = desk
+    engine_on(workspace).start()
+    before = trader.portfolio().cash
+    trader.submit_order("BTC/USDT", "buy", "0.02", type="limit", price="30000", client_order_id="p-1")
+    trader.submit_order("BTC/USDT", "sell", "0.01", type="limit", price="31000", client_order_id="p-2")
+    first = VenueFill("1", Decimal(30_000), Decimal("0.01"), Decimal("0.00001"), "BTC")
+    second = VenueFill("2", Decimal(29_000), Decimal("0.01"), Decimal("0.00001"), "BTC")
+    sold = VenueFill("3", Decimal(31_000), Decimal("0.01"), Decimal("0.00002"), "BTC")
+    acks = [("p-1", VenueAck("1", "p-1", "BTC/USDT", Side.BUY, "limit", OrderStatus.OPEN, Decimal("0.02"),
+                             Decimal(30_000), Decimal("0.01"), None, (first,))),
+            ("p-1", VenueAck("1", "p-1", "BTC/USDT", Side.BUY, "limit", OrderStatus.FILLED, Decimal("0.02"),
+                             Decimal(30_000), Decimal("0.02"), None, (first, second))),
+            ("p-2", VenueAck("2", "p-2", "BTC/USDT", Side.SELL, "limit", OrderStatus.FILLED, Decimal("0.01"),
+                             Decimal(31_000), Decimal("0.01"), None, (sold,)))]
+    for cid, ack in acks:
+        with workspace.store.write() as s:
+            row = s.exec(select(OrderRow).where(OrderRow.client_order_id == cid)).one()
+            assert apply_ack(s, row, ack, clock.now()) == 1
+    fills = sorted(trader.fills(), key=lambda f: f.id)[-3:]
+    assert [(f.quantity, f.price, f.fee, f.fee_currency, f.fee_native) for f in fills] == [
+        (Decimal("0.01"), Decimal(30_000), Decimal("0.3"), "BTC", Decimal("0.00001")),
+        (Decimal("0.01"), Decimal(29_000), Decimal("0.29"), "BTC", Decimal("0.00001")),
+        (Decimal("0.01"), Decimal(31_000), Decimal("0.62"), "BTC", Decimal("0.00002"))]
+    assert order(trader, "p-1").filled_quantity == Decimal("0.02")
+    # 2 adopted + 0.01998 bought - 0.01002 sold; cash pays 590 for the buys and gets 310 for the sale, no fee.
+    assert trader.positions()["BTC/USDT"] == Decimal("2.00996")
+    assert trader.portfolio().cash == before - 300 - 290 + 310
+    with workspace.store.read() as s:
+        assert portfolio(s, starting_cash(s)) == replay_portfolio(s, starting_cash(s))
 
 
 def test_strategy_when_live_trades_at_the_exchange_while_a_paper_one_stays_on_paper(

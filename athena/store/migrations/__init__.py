@@ -30,6 +30,7 @@ from athena.store.migrations import (
     m0012_positions,
     m0013_fee_currency,
     m0014_alert_deliveries,
+    m0015_base_fee_positions,
 )
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
@@ -61,6 +62,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "positions", m0012_positions.upgrade),
     Migration(13, "fee_currency", m0013_fee_currency.upgrade),
     Migration(14, "alert_deliveries", m0014_alert_deliveries.upgrade),
+    Migration(15, "base_fee_positions", m0015_base_fee_positions.upgrade),
 )
 
 _meta = MetaData()

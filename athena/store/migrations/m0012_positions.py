@@ -8,13 +8,14 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime, MetaData, String, Table, text
 from sqlalchemy.engine import Connection
 
-from athena.model import Holding
+from athena.model import Holding, fee_parts
 from athena.store.types import DecimalText
 
 _SIGN = {"buy": 1, "sell": -1}
 
 
-def _table(meta: MetaData) -> Table:
+def positions_table(meta: MetaData) -> Table:
+    """Return the ``positions`` table as migration 12 made it, in ``meta``."""
     return Table(
         "positions", meta,
         Column("book", String(96), primary_key=True),
@@ -30,17 +31,30 @@ def _table(meta: MetaData) -> Table:
 
 def upgrade(conn: Connection, dialect: str) -> None:
     """Create ``positions`` and replay every fill into it, in fill order, for the whole book and per strategy."""
-    table = _table(MetaData())
+    table = positions_table(MetaData())
     table.create(conn)
+    fill_in(conn, table, base_fees=False)
+
+
+def fill_in(conn: Connection, table: Table, *, base_fees: bool) -> None:
+    """Insert into the empty ``positions`` the holdings every fill adds up to, in fill order.
+
+    With ``base_fees`` (the columns migration 13 adds), a fee charged in the base currency comes
+    out of the position instead of the cash (:func:`~athena.model.fee_parts`); before them every
+    fee was a quote value.
+    """
     books: dict[tuple[str, str], Holding] = {}
+    columns = "f.fee_currency, f.fee_native" if base_fees else "NULL, NULL"
     fills = conn.execute(text(
-        "SELECT f.symbol, f.side, f.quantity, f.price, f.fee, o.strategy FROM fills f "
+        f"SELECT f.symbol, f.side, f.quantity, f.price, f.fee, {columns}, o.strategy FROM fills f "
         "JOIN orders o ON o.id = f.order_id ORDER BY f.id"))
-    for symbol, side, quantity, price, fee, strategy in fills:
+    for symbol, side, quantity, price, fee, fee_currency, fee_native, strategy in fills:
         signed = _SIGN[side] * Decimal(quantity)
+        cash_fee, base_fee = fee_parts(symbol, Decimal(fee), fee_currency,
+                                       None if fee_native is None else Decimal(fee_native))
         for book in ("global", *([f"strategy:{strategy}"] if strategy else [])):
             held = books.get((book, symbol), Holding())
-            books[(book, symbol)] = held.apply(signed, Decimal(price), Decimal(fee))
+            books[(book, symbol)] = held.apply(signed, Decimal(price), cash_fee, base_fee)
     now = datetime.now(UTC)
     rows = [{"book": book, "symbol": symbol, "quantity": h.quantity, "average_price": h.average_price,
              "realized_pnl": h.realized_pnl, "fees": h.fees, "cash_flow": h.cash_flow, "updated_at": now}
