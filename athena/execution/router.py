@@ -19,7 +19,7 @@ from typing import Protocol
 
 from sqlmodel import Session, col, select
 
-from athena.errors import AthenaError
+from athena.errors import AthenaError, InvalidInput
 from athena.execution.ccxt_venue import VenueAck, VenueFill, VenueOrderNotFound, VenueRejected, VenueUnavailable
 from athena.execution.oms import record_fill, transition
 from athena.model import OrderStatus, OrderType, Side, TimeInForce
@@ -239,7 +239,12 @@ class ExchangeRouter:
                 continue
             if ack.filled_quantity > row.filled_quantity:
                 fee_rates(self.venue, [ack], rates)
-            made = self._record(order_id, ack, rates)
+            try:
+                made = self._record(order_id, ack, rates)
+            except InvalidInput as exc:
+                # An answer that cannot be booked (a fee above the coins bought): nothing recorded, the order waits.
+                report.unavailable.append(f"{cid}: {exc}")
+                continue
             value = fee_value(ack, rates)
             if made and value.unconverted:
                 report.unconverted.append(unconverted_note(self.venue.name, ack, value, cid))

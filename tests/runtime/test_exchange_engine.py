@@ -21,7 +21,7 @@ from athena.errors import InvalidConfig, InvalidInput, InvalidTotp, PermissionDe
 from athena.execution import transition
 from athena.execution.ccxt_venue import Balance, VenueAck, VenueFill
 from athena.execution.portfolio import portfolio, replay_portfolio, starting_cash
-from athena.execution.router import apply_ack
+from athena.execution.router import ExchangeRouter, apply_ack
 from athena.execution.venue_credentials import Credentials
 from athena.execution.venue_reconcile import ReconcileReport, VenueHoldings
 from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, Side, TradingMode, TradingState
@@ -479,6 +479,34 @@ def test_apply_ack_when_fees_charged_in_base_books_each_fill_net_of_them(
     assert trader.portfolio().cash == before - 300 - 290 + 310
     with workspace.store.read() as s:
         assert portfolio(s, starting_cash(s)) == replay_portfolio(s, starting_cash(s))
+
+
+class _FeeAboveTheFill:
+    """An exchange answering every order as filled with a fee of all the coins bought."""
+
+    name = "binance"
+
+    def submit(self, client_order_id: str, symbol: str, side: Side | str, type: str, quantity: Decimal,
+               price: Decimal | None = None, stop_price: Decimal | None = None, tif: str = "GTC") -> VenueAck:
+        fill = VenueFill("1", Decimal(30_000), quantity, quantity, "BTC")
+        return VenueAck("1", client_order_id, symbol, Side(side), type, OrderStatus.FILLED, quantity, None, quantity,
+                        None, (fill,))
+
+    def conversion_rate(self, currency: str, quote: str) -> Decimal | None:
+        return None
+
+
+def test_route_when_base_fee_is_not_below_the_quantity_bought_records_nothing_and_says_why(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    _, trader = desk
+    engine_on(workspace).start()
+    held = trader.positions()
+    trader.submit_order("BTC/USDT", "buy", "0.01", client_order_id="odd-1")
+    report = ExchangeRouter(_FeeAboveTheFill(), workspace.store, clock.now).step()  # type: ignore[arg-type]
+    assert report.unavailable == ["odd-1: the fee of odd-1 in BTC must be >= 0 and below the 0.01 bought, was 0.01"]
+    assert order(trader, "odd-1").status is OrderStatus.SUBMITTED and report.fills == 0
+    assert trader.positions() == held and not [f for f in trader.fills() if f.quantity == Decimal("0.01")]
 
 
 def test_strategy_when_live_trades_at_the_exchange_while_a_paper_one_stays_on_paper(
