@@ -27,10 +27,9 @@ from athena.store.migrations import (
     m0009_feed_stats,
     m0010_job_schedules,
     m0011_run_books,
-    m0012_positions,
-    m0013_fee_currency,
+    m0012_fee_currency,
+    m0013_positions,
     m0014_alert_deliveries,
-    m0015_base_fee_positions,
 )
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
@@ -59,10 +58,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "feed_stats", m0009_feed_stats.upgrade),
     Migration(10, "job_schedules", m0010_job_schedules.upgrade),
     Migration(11, "run_books", m0011_run_books.upgrade),
-    Migration(12, "positions", m0012_positions.upgrade),
-    Migration(13, "fee_currency", m0013_fee_currency.upgrade),
+    Migration(12, "fee_currency", m0012_fee_currency.upgrade),
+    Migration(13, "positions", m0013_positions.upgrade),
     Migration(14, "alert_deliveries", m0014_alert_deliveries.upgrade),
-    Migration(15, "base_fee_positions", m0015_base_fee_positions.upgrade),
 )
 
 _meta = MetaData()

@@ -15,7 +15,7 @@ _SIGN = {"buy": 1, "sell": -1}
 
 
 def positions_table(meta: MetaData) -> Table:
-    """Return the ``positions`` table as migration 12 made it, in ``meta``."""
+    """Return the ``positions`` table as migration 13 made it, in ``meta``."""
     return Table(
         "positions", meta,
         Column("book", String(96), primary_key=True),
@@ -33,20 +33,18 @@ def upgrade(conn: Connection, dialect: str) -> None:
     """Create ``positions`` and replay every fill into it, in fill order, for the whole book and per strategy."""
     table = positions_table(MetaData())
     table.create(conn)
-    fill_in(conn, table, base_fees=False)
+    fill_in(conn, table)
 
 
-def fill_in(conn: Connection, table: Table, *, base_fees: bool) -> None:
+def fill_in(conn: Connection, table: Table) -> None:
     """Insert into the empty ``positions`` the holdings every fill adds up to, in fill order.
 
-    With ``base_fees`` (the columns migration 13 adds), a fee charged in the base currency comes
-    out of the position instead of the cash (:func:`~athena.model.fee_parts`); before them every
-    fee was a quote value.
+    A fee charged in the base currency (the columns migration 12 adds) comes out of the position
+    instead of the cash (:func:`~athena.model.fee_parts`); fills recorded before it hold quote fees.
     """
     books: dict[tuple[str, str], Holding] = {}
-    columns = "f.fee_currency, f.fee_native" if base_fees else "NULL, NULL"
     fills = conn.execute(text(
-        f"SELECT f.symbol, f.side, f.quantity, f.price, f.fee, {columns}, o.strategy FROM fills f "
+        "SELECT f.symbol, f.side, f.quantity, f.price, f.fee, f.fee_currency, f.fee_native, o.strategy FROM fills f "
         "JOIN orders o ON o.id = f.order_id ORDER BY f.id"))
     for symbol, side, quantity, price, fee, fee_currency, fee_native, strategy in fills:
         signed = _SIGN[side] * Decimal(quantity)
