@@ -25,9 +25,10 @@ from athena.console._core import Done
 from athena.console._trading import TradingMixin
 from athena.errors import InvalidInput
 from athena.execution.oms import PAPER_VENUE
-from athena.model import Identity, TradingState, to_decimal
+from athena.execution.portfolio import holdings
+from athena.model import Identity, OrderStatus, TradingState, to_decimal
 from athena.risk import set_state, strategy_scope
-from athena.store import DeploymentRow, InstrumentRow, ParamVersionRow, TradingStateRow
+from athena.store import DeploymentRow, InstrumentRow, OrderRow, ParamVersionRow, TradingStateRow
 
 __all__ = ["LIFECYCLE", "Deployment", "StrategiesMixin"]
 
@@ -147,6 +148,18 @@ class StrategiesMixin(TradingMixin):
             if self._venue_name(s) == PAPER_VENUE:
                 raise InvalidInput(f"strategy {name!r} cannot go live: orders go to the paper venue; choose an "
                                    "exchange first (athena venues set binance ...)")
+            row = s.get(DeploymentRow, name)
+            if row is not None and row.lifecycle == "paper":
+                # Its paper book is not held at the exchange: the live strategy would trade out of coins
+                # it never bought there.
+                held = sorted(symbol for symbol, h in holdings(s, name).items() if h.quantity != 0)
+                working = s.exec(select(col(OrderRow.id)).where(
+                    col(OrderRow.strategy) == name,
+                    col(OrderRow.status).in_([st.value for st in OrderStatus if st.is_open]))).first()
+                if held or working is not None:
+                    raise InvalidInput(f"strategy {name!r} cannot go live while its paper book is open (positions: "
+                                       f"{', '.join(held) or 'none'}; open orders: {'yes' if working else 'none'}): "
+                                       "halt it and flatten on paper first")
 
         return self._move(name, Permission.STRATEGIES_RUN_LIVE, "strategies.go_live", ("paper", "live"), "live",
                           TradingState.ACTIVE, "live on the exchange", guard)

@@ -125,10 +125,11 @@ def _venue_book(s: Session, venue: str) -> tuple[dict[str, Decimal], Decimal]:
     return held, cash
 
 
-def _adopt_holdings(s: Session, holdings: VenueHoldings, venue: str, now: datetime, actor: str) -> tuple[
-        list[str], str | None]:
+def _adopt_holdings(s: Session, holdings: VenueHoldings, venue: str, now: datetime, actor: str,
+                    rules: dict[str, MarketRules]) -> tuple[list[str], str | None]:
     held, before = _venue_book(s, venue)
-    differences, cash_note = holding_differences(holdings, held, before)
+    lots = {symbol: rule.lot for symbol, rule in rules.items()}
+    differences, cash_note = holding_differences(holdings, held, before, lots)
     lines: list[str] = []
     target = before
     for diff in differences:
@@ -248,7 +249,7 @@ class VenuesMixin(ApprovalsMixin):
                          for d in report.balance_differences)
             cash_note = None
             if holdings is not None:
-                adopted, cash_note = _adopt_holdings(s, holdings, report.venue, now, who.actor)
+                adopted, cash_note = _adopt_holdings(s, holdings, report.venue, now, who.actor, rules)
                 lines.extend(adopted)
             payload: dict[str, Any] = {"venue": report.venue, "clean": not lines, "discrepancies": lines,
                                        "instruments": sorted(rules), "holdings_compared": holdings is not None}

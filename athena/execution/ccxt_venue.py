@@ -71,6 +71,11 @@ class VenueOrderNotFound(UnknownOrder):
     """The exchange knows no order with that id."""
 
 
+def _positive(price: Decimal) -> Decimal | None:
+    """Return ``price`` when it can value something (an untraded market reports 0), else None."""
+    return price if price > 0 else None
+
+
 @dataclass(frozen=True)
 class MarketRules:
     """Precision and limits of one market, exact."""
@@ -336,11 +341,14 @@ class CcxtVenue:
             if currency == quote:
                 return Decimal(1)
             if f"{currency}/{quote}" in markets:
-                return self.last_price(f"{currency}/{quote}")
+                return _positive(self.last_price(f"{currency}/{quote}"))
             if f"{quote}/{currency}" in markets:
-                return 1 / self.last_price(f"{quote}/{currency}")
+                inverse = _positive(self.last_price(f"{quote}/{currency}"))
+                return None if inverse is None else 1 / inverse
             if f"{currency}/USDT" in markets and f"{quote}/USDT" in markets:
-                return self.last_price(f"{currency}/USDT") / self.last_price(f"{quote}/USDT")
+                top = _positive(self.last_price(f"{currency}/USDT"))
+                bottom = _positive(self.last_price(f"{quote}/USDT"))
+                return None if top is None or bottom is None else top / bottom
         except (VenueUnavailable, VenueRejected, VenueAuthFailed):
             return None
         return None

@@ -15,6 +15,7 @@ from typing import Protocol
 from athena.execution.ccxt_venue import Balance, VenueAck
 
 __all__ = [
+    "DUST",
     "BalanceDifference",
     "KnownOrder",
     "OrderMismatch",
@@ -24,6 +25,9 @@ __all__ = [
     "holding_differences",
     "reconcile",
 ]
+
+#: Differences of holdings at or below this are float noise of the venue's balances, not positions.
+DUST = Decimal("1e-12")
 
 
 class VenueView(Protocol):
@@ -156,14 +160,19 @@ def reconcile(
 
 
 def holding_differences(
-    holdings: VenueHoldings, positions: Mapping[str, Decimal], cash: Decimal
+    holdings: VenueHoldings, positions: Mapping[str, Decimal], cash: Decimal,
+    lots: Mapping[str, Decimal] | None = None,
 ) -> tuple[tuple[BalanceDifference, ...], str | None]:
     """Compare Athena's positions and cash with the venue's balances of the traded symbols' currencies.
 
     Each base currency is compared with the sum of the positions of the symbols that have it as base
-    (the difference names the first of them). Cash is compared with the quote currency's balance when
-    every symbol quotes in the same currency and that currency is no symbol's base; otherwise cash is
-    not comparable and the second value says why.
+    (the difference names the first of them), unless it is also some symbol's quote: trading that
+    symbol moves the balance without moving those positions, so it is skipped and the note says so.
+    A difference counts when it is at least half the first symbol's lot (``lots``), or above
+    :data:`DUST` without one, so the float noise of the venue's balances never becomes a position.
+    Cash is compared with the quote currency's balance (differences above :data:`DUST`) when every
+    symbol quotes in the same currency and that currency is no symbol's base; otherwise cash is not
+    comparable and the note says why.
 
     Parameters
     ----------
@@ -173,29 +182,37 @@ def holding_differences(
         Athena's net position per symbol.
     cash : Decimal
         Athena's cash.
+    lots : Mapping[str, Decimal], optional
+        The quantity step of each symbol.
 
     Returns
     -------
     tuple[tuple[BalanceDifference, ...], str or None]
-        The differences (base currencies first, in symbol order, then cash), and why cash was not
-        compared (None when it was).
+        The differences (base currencies first, in symbol order, then cash), and what was not
+        compared and why (None when everything was).
     """
     def held(currency: str) -> Decimal:
         balance = holdings.balances.get(currency)
         return balance.total if balance is not None else Decimal(0)
 
     pairs = [symbol.partition("/")[::2] for symbol in holdings.symbols]
+    quotes = sorted({quote for _, quote in pairs})
     differences: list[BalanceDifference] = []
+    skipped: list[str] = []
     for base in dict.fromkeys(base for base, _ in pairs):
+        if base in quotes:
+            skipped.append(f"{base} not compared: it is also traded as a quote currency")
+            continue
         mine = [symbol for symbol, (b, _) in zip(holdings.symbols, pairs, strict=True) if b == base]
         local = sum((positions.get(symbol, Decimal(0)) for symbol in mine), Decimal(0))
-        if local != held(base):
+        lot = (lots or {}).get(mine[0])
+        gap = abs(local - held(base))
+        if (gap >= lot / 2) if lot else gap > DUST:
             differences.append(BalanceDifference(base, local, held(base), mine[0]))
-    quotes = sorted({quote for _, quote in pairs})
     if len(quotes) != 1:
-        return tuple(differences), f"cash not compared: the symbols quote in {', '.join(quotes) or 'nothing'}"
-    if quotes[0] in {base for base, _ in pairs}:
-        return tuple(differences), f"cash not compared: {quotes[0]} is also traded as a base currency"
-    if cash != held(quotes[0]):
+        skipped.append(f"cash not compared: the symbols quote in {', '.join(quotes) or 'nothing'}")
+    elif quotes[0] in {base for base, _ in pairs}:
+        skipped.append(f"cash not compared: {quotes[0]} is also traded as a base currency")
+    elif abs(cash - held(quotes[0])) > DUST:
         differences.append(BalanceDifference(quotes[0], cash, held(quotes[0])))
-    return tuple(differences), None
+    return tuple(differences), "; ".join(skipped) or None

@@ -78,11 +78,12 @@ class ExchangeLink:
                     break
             rates: dict[tuple[str, str], Decimal | None] = {}
             fee_rates(self.venue, [*report.unknown_at_venue, *(a for a in settled.values() if a)], rates)
+            lines = self.console.record_reconciliation(report, settled, rules, holdings, rates)
         except AthenaError as exc:
+            # Nothing was recorded (one transaction): the engine runs on and says what it could not settle.
             self.console.raise_alert("critical", source, f"reconciliation with {self.config.name} failed: {exc}; "
                                      "orders are queued until the exchange answers")
             return [f"failed: {exc}"]
-        lines = self.console.record_reconciliation(report, settled, rules, holdings, rates)
         for line in lines:
             self.console.raise_alert("warning", source, f"reconciliation: {line}")
         if holdings is None:

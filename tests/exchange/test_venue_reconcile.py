@@ -55,6 +55,17 @@ def test_holding_differences_when_bases_and_cash_differ_lists_each_and_skips_inc
                      BalanceDifference("USDT", Decimal(990), Decimal(1_000)))
     assert note is None
     mixed = VenueHoldings(("BTC/USDT", "ETH/BTC"), balances, {})
-    found, note = holding_differences(mixed, {"BTC/USDT": Decimal(2)}, Decimal(0))
+    found, note = holding_differences(mixed, {"BTC/USDT": Decimal(3)}, Decimal(0))
     assert found == ()
-    assert note == "cash not compared: the symbols quote in BTC, USDT"
+    assert note == "BTC not compared: it is also traded as a quote currency; cash not compared: the symbols quote in BTC, USDT"
+
+
+def test_holding_differences_when_the_gap_is_float_noise_or_below_half_a_lot_finds_none() -> None:
+    balances = {"BTC": Balance("BTC", Decimal("0.10000000000000001"), Decimal(0), Decimal("0.10000000000000001")),
+                "ETH": Balance("ETH", Decimal("2.0004"), Decimal(0), Decimal("2.0004")),
+                "USDT": Balance("USDT", Decimal("990.0000000000001"), Decimal(0), Decimal("990.0000000000001"))}
+    holdings = VenueHoldings(("BTC/USDT", "ETH/USDT"), balances, {})
+    positions = {"BTC/USDT": Decimal("0.1"), "ETH/USDT": Decimal(2)}
+    assert holding_differences(holdings, positions, Decimal(990), {"ETH/USDT": Decimal("0.001")}) == ((), None)
+    found, _ = holding_differences(holdings, positions, Decimal(990), {"ETH/USDT": Decimal("0.0008")})
+    assert found == (BalanceDifference("ETH", Decimal(2), Decimal("2.0004"), "ETH/USDT"),)

@@ -548,6 +548,11 @@ def test_strategy_when_live_trades_at_the_exchange_while_a_paper_one_stays_on_pa
     clock.advance(30)
     resumed = admin.go_live_strategy("live_one", totp_now(enrolment.secret, clock.now()))
     assert (resumed.lifecycle, resumed.trading_state) == ("live", TradingState.ACTIVE)
+    clock.advance(30)
+    with pytest.raises(InvalidInput, match=r"'paper_one' cannot go live while its paper book is open \(positions: "
+                                           r"BTC/USDT; open orders: none\): halt it and flatten on paper first"):
+        admin.go_live_strategy("paper_one", totp_now(enrolment.secret, clock.now()))
+    assert next(d for d in admin.strategies() if d.name == "paper_one").lifecycle == "paper"
 
 
 def test_reconciliation_when_cash_not_comparable_adopts_positions_and_leaves_cash(sqlite_workspace: Workspace) -> None:
@@ -555,16 +560,31 @@ def test_reconciliation_when_cash_not_comparable_adopts_positions_and_leaves_cas
     report = ReconcileReport("binance", (), (), (), ())
     balances = {"BTC": Balance("BTC", Decimal(1), Decimal(0), Decimal(1)),
                 "ETH": Balance("ETH", Decimal(3), Decimal(0), Decimal(3))}
-    symbols = ("BTC/USDT", "ETH/BTC")
+    symbols = ("BTC/USDT", "ETH/USDC")
     with pytest.raises(InvalidInput, match="adopting the position of BTC/USDT needs its price at binance, was None"):
         engine.record_reconciliation(report, {}, {}, VenueHoldings(symbols, balances, {}))
     assert engine.positions() == {} and engine.audit(AuditFilter(action="venues.reconcile")) == []
-    prices = {"BTC/USDT": Decimal(30_000), "ETH/BTC": Decimal("0.05")}
+    prices = {"BTC/USDT": Decimal(30_000), "ETH/USDC": Decimal(2_000)}
     lines = engine.record_reconciliation(report, {}, {}, VenueHoldings(symbols, balances, prices))
     assert [line.split(" (")[0] for line in lines] == [
         "position BTC/USDT: 0 BTC here, 1 at binance; adopted +1 at 30000",
-        "position ETH/BTC: 0 ETH here, 3 at binance; adopted +3 at 0.05"]
-    assert engine.positions() == {"BTC/USDT": Decimal(1), "ETH/BTC": Decimal(3)}
+        "position ETH/USDC: 0 ETH here, 3 at binance; adopted +3 at 2000"]
+    assert engine.positions() == {"BTC/USDT": Decimal(1), "ETH/USDC": Decimal(3)}
     assert engine.portfolio().cash == Decimal(1_000_000)
     entry = engine.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
-    assert entry.payload["cash"] == "cash not compared: the symbols quote in BTC, USDT"
+    assert entry.payload["cash"] == "cash not compared: the symbols quote in USDC, USDT"
+
+
+def test_reconciliation_when_a_base_is_also_a_quote_leaves_it_and_adopts_only_the_others(
+        sqlite_workspace: Workspace) -> None:
+    engine = sqlite_workspace.system("engine")
+    balances = {"BTC": Balance("BTC", Decimal("0.95"), Decimal(0), Decimal("0.95")),
+                "ETH": Balance("ETH", Decimal(3), Decimal(0), Decimal(3))}
+    prices = {"BTC/USDT": Decimal(30_000), "ETH/BTC": Decimal("0.05")}
+    lines = engine.record_reconciliation(ReconcileReport("binance", (), (), (), ()), {}, {},
+                                         VenueHoldings(("BTC/USDT", "ETH/BTC"), balances, prices))
+    assert [line.split(" (")[0] for line in lines] == ["position ETH/BTC: 0 ETH here, 3 at binance; adopted +3 at 0.05"]
+    assert engine.positions() == {"ETH/BTC": Decimal(3)}
+    entry = engine.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+    assert entry.payload["cash"] == ("BTC not compared: it is also traded as a quote currency; "
+                                     "cash not compared: the symbols quote in BTC, USDT")
