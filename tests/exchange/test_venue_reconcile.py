@@ -57,7 +57,8 @@ def test_holding_differences_when_bases_and_cash_differ_lists_each_and_skips_inc
     mixed = VenueHoldings(("BTC/USDT", "ETH/BTC"), balances, {})
     found, note = holding_differences(mixed, {"BTC/USDT": Decimal(3)}, Decimal(0))
     assert found == ()
-    assert note == "BTC not compared: it is also traded as a quote currency; cash not compared: the symbols quote in BTC, USDT"
+    assert note == ("BTC not compared: it is also traded as a quote currency; "
+                    "cash not compared: the symbols quote in BTC, USDT")
 
 
 def test_holding_differences_when_the_gap_is_float_noise_or_below_half_a_lot_finds_none() -> None:
