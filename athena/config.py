@@ -153,9 +153,9 @@ class AlertSettings(BaseModel):
     smtp_to: tuple[str, ...] = ()
     smtp_starttls: bool = False
     min_severity: Literal["info", "warning", "critical"] = "warning"
-    timeout_s: Annotated[float, Field(gt=0)] = 5.0
+    timeout_s: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = 5.0
     max_attempts: Annotated[int, Field(ge=1, le=100)] = 5
-    retry_s: Annotated[float, Field(gt=0)] = 2.0
+    retry_s: Annotated[float, Field(gt=0, le=86_400, allow_inf_nan=False)] = 2.0
 
     @field_validator("webhook_url")
     @classmethod

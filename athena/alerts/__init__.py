@@ -22,7 +22,6 @@ from athena.alerts.notifiers import (
     SmtpNotifier,
     WebhookNotifier,
     attempt,
-    deliver,
     notifiers_from,
     sign,
 )
@@ -41,7 +40,6 @@ __all__ = [
     "SmtpNotifier",
     "WebhookNotifier",
     "attempt",
-    "deliver",
     "lease_until",
     "next_status",
     "notifiers_from",

@@ -119,10 +119,6 @@ class AlertSender:
             self._thread.start()
         return self
 
-    def wake(self) -> None:
-        """Look at the queue now instead of at the end of the current wait."""
-        self._wake.set()
-
     def stop(self, timeout_s: float = 30.0) -> None:
         """Stop after the attempt in progress (if any) and wait for the thread."""
         self._stop.set()

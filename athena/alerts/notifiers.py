@@ -1,8 +1,8 @@
 """Notifiers: tell people about an alert by webhook (signed JSON) or e-mail (SMTP).
 
-Each notifier's ``send`` raises on failure; :func:`deliver` calls them all, catches every
-failure and returns one :class:`Delivery` per channel, so a broken channel never stops the
-others and never loses the alert. Callers deliver outside any database transaction: Console
+Each notifier's ``send`` raises on failure; :func:`attempt` calls one, catches every failure
+and returns its :class:`Delivery`, so a broken channel never stops the others and never loses
+the alert. Callers deliver outside any database transaction: Console
 queues deliveries and a sender (:mod:`athena.alerts.delivery`) sends them. A delivery key
 (``X-Athena-Delivery`` header, e-mail ``Message-ID``) lets a receiver drop a repeat.
 """
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Protocol
 
-from athena.alerts.model import Alert, Severity
+from athena.alerts.model import Alert
 from athena.config import AlertSettings
 
 __all__ = ["DELIVERY_HEADER", "SIGNATURE_HEADER", "Delivery", "Notifier", "SmtpNotifier", "WebhookNotifier", "attempt",
-           "deliver", "notifiers_from", "sign"]
+           "notifiers_from", "sign"]
 
 SIGNATURE_HEADER = "X-Athena-Signature"
 DELIVERY_HEADER = "X-Athena-Delivery"
@@ -174,16 +174,3 @@ def attempt(notifier: Notifier, alert: Alert, key: str = "") -> Delivery:
         return Delivery(notifier.channel, True, notifier.send(alert, key))
     except Exception as exc:  # noqa: BLE001 - any failure of a channel is recorded, never raised
         return Delivery(notifier.channel, False, f"{type(exc).__name__}: {exc}"[:500])
-
-
-def deliver(alert: Alert, notifiers: list[Notifier], min_severity: Severity | str = Severity.INFO) -> list[Delivery]:
-    """Send ``alert`` through every notifier now if it is at least ``min_severity``; never raise.
-
-    Returns
-    -------
-    list of Delivery
-        One outcome per notifier tried (empty when the alert is below the threshold).
-    """
-    if alert.severity.rank < Severity(min_severity).rank:
-        return []
-    return [attempt(notifier, alert) for notifier in notifiers]

@@ -96,7 +96,8 @@ def alerts_comment(ctx: Context, alert_id: int, note: str) -> None:
 @click.argument("message")
 @pass_ctx
 def alerts_raise(ctx: Context, severity: str, source: str, message: str) -> None:
-    """Raise an alert by hand (RISK, ADMIN); configured notifiers are told."""
-    alert = ctx.console().raise_alert(severity, source, message)
-    failed = [e.note for e in alert.events if e.kind.value == "notify_failed"]
-    ctx.emit(alert, lambda: click.echo(f"alert {alert.id} raised" + (f"; notify failed: {failed}" if failed else "")))
+    """Raise an alert by hand (RISK, ADMIN); its notifications are queued for the engine's or jobs service's sender."""
+    console = ctx.console()
+    alert = console.raise_alert(severity, source, message)
+    queued = [d.channel for d in console.alert_deliveries(alert.id)]
+    ctx.emit(alert, lambda: click.echo(f"alert {alert.id} raised; notifications queued: {', '.join(queued) or 'none'}"))

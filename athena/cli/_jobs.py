@@ -162,13 +162,17 @@ def jobs_serve(ctx: Context, slots: int | None, poll_s: float) -> None:
     """Run every queued job (from dashboards, notebooks or the CLI) until SIGTERM or Ctrl-C."""
     import signal
 
+    from athena.alerts import AlertSender
     from athena.jobs.service import JobsService
 
-    service = JobsService(ctx.workspace(), slots=slots, poll_s=poll_s, log=lambda line: click.echo(line))
+    workspace = ctx.workspace()
+    service = JobsService(workspace, slots=slots, poll_s=poll_s, log=lambda line: click.echo(line))
 
     def stop(signum: int, frame: object) -> None:
         service.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    service.serve()
+    # The jobs raise alerts too: send them even when no engine runs (senders share the queue safely).
+    with AlertSender(workspace.system("alert-sender").deliver_alerts):
+        service.serve()

@@ -173,9 +173,12 @@ class AlertsMixin(ConsoleCore):
             notifier = notifiers.get(delivery.channel)
             if notifier is None:
                 outcome = Delivery(delivery.channel, False, f"channel {delivery.channel!r} is no longer configured")
+            elif exhausted := delivery.attempts > settings.max_attempts:
+                # Taken again after its sender stopped mid-attempt: it has had all its attempts.
+                outcome = Delivery(delivery.channel, False, "its last sender stopped during the final attempt")
             else:
                 outcome = attempt(notifier, alert, delivery.key)
-            self._record_attempt(delivery, outcome, give_up=notifier is None)
+            self._record_attempt(delivery, outcome, give_up=notifier is None or exhausted)
         return len(taken)
 
     def _due_ids(self, limit: int) -> list[int]:
@@ -192,7 +195,8 @@ class AlertsMixin(ConsoleCore):
                     col(AlertDeliveryRow.id) == delivery_id, col(AlertDeliveryRow.status).in_(_WAITING),
                     col(AlertDeliveryRow.next_at) <= now,
                 ).values(status=DeliveryStatus.SENDING.value, attempts=col(AlertDeliveryRow.attempts) + 1,
-                         next_at=lease_until(now, lease_s), updated_at=now))
+                         # The n-th of a batch is sent after the n-1 before it, each up to the timeout.
+                         next_at=lease_until(now, lease_s * (len(taken) + 1)), updated_at=now))
                 row = s.get(AlertDeliveryRow, delivery_id, populate_existing=True)
                 if won.rowcount == 1 and row is not None:  # type: ignore[attr-defined]
                     taken.append(_queued(row))
@@ -238,10 +242,15 @@ class AlertsMixin(ConsoleCore):
             if ours:
                 row.status, row.last_error, row.updated_at = status.value, "" if ok else detail, now
                 s.add(row)
+            else:
+                # Its lease ran out and another sender took it over: that sender's outcome stands.
+                note = f"{detail} (superseded: another sender had taken this delivery over)"
+                extra.pop("retry_at", None)
             _step(s, delivery.alert_id, now, EventKind.NOTIFIED if ok else EventKind.NOTIFY_FAILED, who.actor, note,
                   extra)
             s.flush()
-            payload = {"alert_id": delivery.alert_id, **extra, "ok": ok, "detail": detail, "status": status.value}
+            payload = {"alert_id": delivery.alert_id, **extra, "ok": ok, "detail": detail,
+                       "status": status.value if ours else "superseded"}
             return Done(None, payload, ["AlertNotified" if ok else "AlertNotifyFailed"])
 
         self._write(Permission.ALERTS_RAISE, "alerts.notify", f"alert:{delivery.alert_id}", work)

@@ -217,6 +217,29 @@ def test_retry_at_when_attempts_grow_doubles_the_wait_up_to_five_minutes(clock: 
         retry_at(now, 0, 2.0)
 
 
+def test_deliver_when_the_sender_died_during_the_last_attempt_gives_up_without_sending_again(
+        open_ws: Open, hook: Hook, clock: SimulatedClock) -> None:
+    ws = open_ws(webhook_url=hook.url, timeout_s=1, max_attempts=1)
+    bot = ws.system("alert-sender")
+    alert = bot.raise_alert("warning", "engine", "slow feed")
+    bot._take(1)  # a sender takes it, then dies before sending or recording anything
+    clock.advance(600)
+
+    assert bot.deliver_alerts() == 1
+
+    (given_up,) = bot.alert_deliveries(alert.id)
+    assert given_up.status is DeliveryStatus.FAILED and hook.requests == []
+    assert bot.alert(alert.id).events[-1].note.startswith("its last sender stopped during the final attempt")
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "7200"])
+def test_alert_settings_when_timeout_is_not_a_finite_hour_raises_invalid_config(
+        monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    monkeypatch.setenv("ATHENA_ALERT_TIMEOUT", value)
+    with pytest.raises(InvalidConfig, match="timeout_s"):
+        Settings.from_env("/tmp/w")
+
+
 def test_alert_settings_when_max_attempts_zero_raises_invalid_config(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ATHENA_ALERT_MAX_ATTEMPTS", "0")
     with pytest.raises(InvalidConfig, match="max_attempts"):

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from athena.alerts import Alert, AlertStatus, Severity, SmtpNotifier, WebhookNotifier, deliver, notifiers_from, sign
+from athena.alerts import Alert, AlertStatus, Severity, SmtpNotifier, WebhookNotifier, attempt, notifiers_from, sign
 from athena.config import AlertSettings
 from tests.alerts.conftest import Hook, Mailbox
 
@@ -50,20 +50,15 @@ def test_smtp_when_sent_delivers_message_with_subject_and_body(mailbox: Mailbox)
     assert isinstance(body, str) and "drawdown 12% > 10%" in body and "level: BREACH" in body
 
 
-def test_deliver_when_webhook_unreachable_records_failure_and_still_mails(mailbox: Mailbox) -> None:
+def test_attempt_when_webhook_unreachable_records_failure_and_still_mails(mailbox: Mailbox) -> None:
     settings = AlertSettings(webhook_url="http://127.0.0.1:9/nothing", smtp_host=mailbox.host,
                              smtp_port=mailbox.port, smtp_to=("risk@desk.local",), timeout_s=1)
 
-    outcomes = deliver(_alert(), notifiers_from(settings), settings.min_severity)
+    outcomes = [attempt(n, _alert()) for n in notifiers_from(settings)]
 
     assert [(o.channel, o.ok) for o in outcomes] == [("webhook", False), ("smtp", True)]
     assert "URLError" in outcomes[0].detail
     assert len(mailbox.messages) == 1
-
-
-def test_deliver_when_below_min_severity_sends_nothing(hook: Hook) -> None:
-    outcomes = deliver(_alert(Severity.INFO), [WebhookNotifier(hook.url)], "warning")
-    assert outcomes == [] and hook.requests == []
 
 
 def test_notifiers_from_when_nothing_configured_is_empty() -> None:
@@ -77,7 +72,7 @@ def test_smtp_when_server_needs_login_logs_in_with_configured_user(locked_mailbo
     bad = SmtpNotifier(box.host, box.port, "athena@desk.local", ("risk@desk.local",), user="athena",
                        password="wrong", timeout_s=1)
 
-    outcomes = deliver(_alert(), [bad, good])
+    outcomes = [attempt(n, _alert()) for n in (bad, good)]
 
     assert [o.ok for o in outcomes] == [False, True]
     assert outcomes[0].detail.startswith("SMTP")
@@ -87,7 +82,7 @@ def test_smtp_when_server_needs_login_logs_in_with_configured_user(locked_mailbo
 def test_smtp_when_starttls_required_but_not_offered_fails_instead_of_sending_plain(mailbox: Mailbox) -> None:
     notifier = SmtpNotifier(mailbox.host, mailbox.port, "athena@desk.local", ("risk@desk.local",), starttls=True)
 
-    outcomes = deliver(_alert(), [notifier])
+    outcomes = [attempt(notifier, _alert())]
 
     assert not outcomes[0].ok and "STARTTLS" in outcomes[0].detail
     assert mailbox.messages == []
@@ -95,6 +90,6 @@ def test_smtp_when_starttls_required_but_not_offered_fails_instead_of_sending_pl
 
 def test_webhook_when_receiver_answers_500_records_failure(hook: Hook) -> None:
     hook.status = 500
-    outcomes = deliver(_alert(), [WebhookNotifier(hook.url, timeout_s=1)])
+    outcomes = [attempt(WebhookNotifier(hook.url, timeout_s=1), _alert())]
     assert (outcomes[0].channel, outcomes[0].ok) == ("webhook", False)
     assert "HTTP Error 500" in outcomes[0].detail and len(hook.requests) == 1
