@@ -175,9 +175,11 @@ class JobsMixin(ConsoleCore):
                 raise InvalidInput(f"job {job_id} is {row.status} (runner {row.runner}, lease until {lease}); "
                                    "its runner is not lost")
             killed = _kill_group(row)
-            since = utc(row.lease_until).isoformat() if row.lease_until else "unknown"
-            error = {"reason": f"runner lost: jobs runner pid {pid or '?'} on {host or '?'} stopped renewing its "
-                               f"lease (expired {since})", "runner_host": host, "runner_pid": int(pid) if pid else None,
+            runner = f"jobs runner pid {pid or '?'} on {host or '?'}"
+            lease = utc(row.lease_until).isoformat() if row.lease_until else "none"
+            reason = (f"runner lost: {runner} stopped renewing its lease (expired {lease})" if expired
+                      else f"runner lost: {runner} is no longer running (lease until {lease})")
+            error = {"reason": reason, "runner_host": host, "runner_pid": int(pid) if pid else None,
                      "worker_pid": row.pid, "worker_killed": killed}
             row.status, row.finished_at, row.error = "failed", now, json.dumps(error)
             s.add(row)
