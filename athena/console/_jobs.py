@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -228,10 +229,13 @@ class JobsMixin(ConsoleCore):
 
         return self._write(Permission.JOBS_RUN, "jobs.cancel", f"job:{job_id}", work)  # type: ignore[no-any-return]
 
-    def jobs(self, limit: int = 100) -> list[JobRecord]:
-        """Return job runs, newest first."""
+    def jobs(self, limit: int = 100, *, statuses: Collection[str] | None = None) -> list[JobRecord]:
+        """Return job runs, newest first; only those in ``statuses`` when given (``ACTIVE``: claimed or running)."""
+        query = select(JobRow)
+        if statuses is not None:
+            query = query.where(col(JobRow.status).in_(list(statuses)))
         return self._read(Permission.EVENTS_READ, "jobs.list", lambda s: [
-            _record(r) for r in s.exec(select(JobRow).order_by(col(JobRow.created_at).desc()).limit(limit))])
+            _record(r) for r in s.exec(query.order_by(col(JobRow.created_at).desc()).limit(limit))])
 
     def job(self, job_id: str) -> JobRecord:
         """Return one job run (an unambiguous id prefix of at least 6 characters is enough)."""
