@@ -51,4 +51,9 @@ class Scheduler:
                                          "queued with the scheduled parameters; see the audit entry")
             else:
                 queued.append(job)
+            if any(s.id == schedule.id and s.paused for s in self.console.schedules()):
+                self.console.raise_alert("warning", f"schedule:{schedule.id}",
+                                         f"schedule {schedule.id} ({schedule.name}) is paused: its cron "
+                                         f"{schedule.cron!r} has no fire after the one due "
+                                         f"{schedule.next_fire_at:%Y-%m-%d %H:%M} UTC within the cron horizon")
         return queued
