@@ -33,7 +33,8 @@ class Scheduler:
         """Queue a job for every due fire; return the jobs queued by this call.
 
         A fire another engine took first is passed over; a fire whose job could no longer be
-        queued (its notebook or parameters changed) is skipped, audited, and raised as an alert.
+        queued (its notebook or parameters changed) is skipped, audited, and raised as an alert. A
+        schedule its fire left with no next fire is paused by that fire and raised as a warning alert.
         """
         now = self.workspace.clock.now()
         queued: list[JobRecord] = []
