@@ -35,6 +35,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -68,6 +69,10 @@ def dask_client(address: str, timeout_s: float = 10.0) -> Any:
 
     from athena.errors import Unavailable
 
+    problem = _dask_address_problem(address)
+    if problem:
+        raise InvalidConfig(f"ATHENA_DASK_ADDRESS must be a Dask address like tcp://host:8786, was {address!r}: "
+                            f"{problem}")
     try:
         return Client(address, timeout=f"{timeout_s}s", set_as_default=False)  # type: ignore[no-untyped-call]
     except ValueError as exc:
@@ -75,6 +80,28 @@ def dask_client(address: str, timeout_s: float = 10.0) -> Any:
                             f"{exc}") from exc
     except (OSError, TimeoutError) as exc:
         raise Unavailable(f"Dask scheduler at ATHENA_DASK_ADDRESS={address!r} is unreachable: {exc}") from exc
+
+
+def _dask_address_problem(address: object) -> str | None:
+    if not isinstance(address, str):
+        return "not a string"
+    scheme, sep, rest = address.partition("://")
+    if not sep or scheme not in ("tcp", "tls", "ucx", "inproc"):
+        return "the scheme must be tcp://, tls://, ucx:// or inproc://"
+    parts = urlsplit(address)
+    if not parts.hostname:
+        return "no host"
+    if scheme == "inproc":
+        return None if parts.path.strip("/") else "no process path after the host"
+    try:
+        port = parts.port
+    except ValueError:
+        return "the port must be a number within 0-65535"
+    if port is None:
+        return "no port"
+    if parts.path.strip("/") or parts.query or parts.fragment or parts.username is not None:
+        return "nothing may follow host:port"
+    return None
 
 
 def redact_url(url: str) -> str:

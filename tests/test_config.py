@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from athena.config import Settings, redact_url
+from athena.config import Settings, _dask_address_problem, dask_client, redact_url
 from athena.errors import InvalidConfig
 
 
@@ -44,3 +45,24 @@ def test_settings_when_mutated_refuses(tmp_path: Path) -> None:
     settings = Settings.from_env(tmp_path)
     with pytest.raises(ValueError):
         settings.db_url = "sqlite://"  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("address", "problem"), [
+    ("http://x:1", "the scheme must be tcp://, tls://, ucx:// or inproc://"),
+    ("localhost", "the scheme must be tcp://, tls://, ucx:// or inproc://"),
+    ("tcp://:8786", "no host"),
+    ("tcp://host", "no port"),
+    ("tcp://host:port", "the port must be a number within 0-65535"),
+    ("tcp://host:99999", "the port must be a number within 0-65535"),
+    ("tcp://host:8786/x", "nothing may follow host:port"),
+    ("inproc://host", "no process path after the host"),
+])
+def test_dask_client_when_address_malformed_raises_invalid_config_naming_it(address: str, problem: str) -> None:
+    with pytest.raises(InvalidConfig, match=re.escape(f"like tcp://host:8786, was {address!r}: {problem}")):
+        dask_client(address)
+
+
+def test_dask_address_problem_when_well_formed_finds_none() -> None:
+    for address in ("tcp://127.0.0.1:8786", "tls://scheduler.example:8786", "tcp://[::1]:8786",
+                    "ucx://10.0.0.1:13337", "inproc://10.0.0.1/4242/1"):
+        assert _dask_address_problem(address) is None, address

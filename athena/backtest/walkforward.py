@@ -184,6 +184,8 @@ def walk_forward(
     from tqdm.auto import tqdm
 
     _check_objective(objective)
+    if n_jobs < 1 and n_jobs != -1:
+        raise InvalidInput(f"n_jobs must be >= 1 or -1, was {n_jobs}")
     cls = get(strategy) if not (isinstance(strategy, type) and issubclass(strategy, Strategy)) else strategy
     data = as_bars(bars)
     timeline = pd.DatetimeIndex(np.unique(np.concatenate([nanos(f.index) for f in data.values()])), tz="UTC")

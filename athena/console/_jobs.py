@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -175,9 +176,11 @@ class JobsMixin(ConsoleCore):
                 raise InvalidInput(f"job {job_id} is {row.status} (runner {row.runner}, lease until {lease}); "
                                    "its runner is not lost")
             killed = _kill_group(row)
-            since = utc(row.lease_until).isoformat() if row.lease_until else "unknown"
-            error = {"reason": f"runner lost: jobs runner pid {pid or '?'} on {host or '?'} stopped renewing its "
-                               f"lease (expired {since})", "runner_host": host, "runner_pid": int(pid) if pid else None,
+            runner = f"jobs runner pid {pid or '?'} on {host or '?'}"
+            lease = utc(row.lease_until).isoformat() if row.lease_until else "none"
+            reason = (f"runner lost: {runner} stopped renewing its lease (expired {lease})" if expired
+                      else f"runner lost: {runner} is no longer running (lease until {lease})")
+            error = {"reason": reason, "runner_host": host, "runner_pid": int(pid) if pid else None,
                      "worker_pid": row.pid, "worker_killed": killed}
             row.status, row.finished_at, row.error = "failed", now, json.dumps(error)
             s.add(row)
@@ -226,10 +229,13 @@ class JobsMixin(ConsoleCore):
 
         return self._write(Permission.JOBS_RUN, "jobs.cancel", f"job:{job_id}", work)  # type: ignore[no-any-return]
 
-    def jobs(self, limit: int = 100) -> list[JobRecord]:
-        """Return job runs, newest first."""
+    def jobs(self, limit: int = 100, *, statuses: Collection[str] | None = None) -> list[JobRecord]:
+        """Return job runs, newest first; only those in ``statuses`` when given (``ACTIVE``: claimed or running)."""
+        query = select(JobRow)
+        if statuses is not None:
+            query = query.where(col(JobRow.status).in_(list(statuses)))
         return self._read(Permission.EVENTS_READ, "jobs.list", lambda s: [
-            _record(r) for r in s.exec(select(JobRow).order_by(col(JobRow.created_at).desc()).limit(limit))])
+            _record(r) for r in s.exec(query.order_by(col(JobRow.created_at).desc()).limit(limit))])
 
     def job(self, job_id: str) -> JobRecord:
         """Return one job run (an unambiguous id prefix of at least 6 characters is enough)."""

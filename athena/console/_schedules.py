@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -28,6 +28,9 @@ from athena.console._jobs import JobRecord, JobsMixin, _record
 from athena.errors import InvalidInput
 from athena.model import Identity
 from athena.store import JobScheduleRow
+
+if TYPE_CHECKING:
+    from athena.jobs.cron import Cron
 
 __all__ = ["Schedule", "SchedulesMixin"]
 
@@ -138,7 +141,9 @@ class SchedulesMixin(JobsMixin):
         """Queue the job of a schedule whose fire at ``due_at`` is due (the scheduler's system actor; audited).
 
         Returns the queued job, or None when the job could not be queued (the notebook or its
-        parameters changed since scheduling: the fire is skipped, audited with the error).
+        parameters changed since scheduling: the fire is skipped, audited with the error). When the
+        cron expression has no fire after this one within its horizon (``0 0 29 2 */7``), the
+        schedule is paused in the same audited write, the payload saying why.
 
         Raises
         ------
@@ -147,7 +152,7 @@ class SchedulesMixin(JobsMixin):
             engine); nothing is written.
         """
         from athena.jobs.catalog import spec, validate_params
-        from athena.jobs.cron import parse
+        from athena.jobs.cron import _HORIZON, parse
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
             row = _get(s, schedule_id)
@@ -155,18 +160,27 @@ class SchedulesMixin(JobsMixin):
                 state = "paused" if row.paused else f"next due {utc(row.next_fire_at).isoformat()}"
                 raise InvalidInput(f"schedule {schedule_id} has no fire due at {due_at.isoformat()} ({state})")
             cron = parse(row.cron)
-            following = cron.next_after(now)
+            following = _next_or_none(cron, now)
+            changes: dict[str, Any] = {"last_fire_at": now}
+            if following is None:  # no fire within the horizon: stop here rather than fail every tick
+                changes["paused"] = True
+            else:
+                changes["next_fire_at"] = following
             taken = s.execute(update(JobScheduleRow).where(col(JobScheduleRow.id) == schedule_id,
                                                            col(JobScheduleRow.next_fire_at) == row.next_fire_at,
                                                            col(JobScheduleRow.paused).is_(False))
-                              .values(next_fire_at=following, last_fire_at=now))
+                              .values(**changes))
             if taken.rowcount != 1:  # type: ignore[attr-defined]
                 raise InvalidInput(f"schedule {schedule_id} fire at {due_at.isoformat()} was already taken")
-            missed, t = 0, cron.next_after(due_at)
-            while t <= now and missed < _MISSED_CAP:
-                missed, t = missed + 1, cron.next_after(t)
+            missed, t = 0, _next_or_none(cron, due_at)
+            while t is not None and t <= now and missed < _MISSED_CAP:
+                missed, t = missed + 1, _next_or_none(cron, t)
             payload: dict[str, Any] = {"schedule_id": schedule_id, "job": row.name, "due_at": due_at.isoformat(),
-                                       "missed": missed, "next_fire_at": following.isoformat()}
+                                       "missed": missed,
+                                       "next_fire_at": following.isoformat() if following else None}
+            if following is None:
+                payload["paused"] = (f"cron {row.cron!r} has no fire after {now.isoformat()} within "
+                                     f"{_HORIZON.days} days; the schedule is paused")
             try:
                 values = validate_params(spec(row.name), json.loads(row.params))
             except InvalidInput as exc:
@@ -178,3 +192,12 @@ class SchedulesMixin(JobsMixin):
 
         return self._write(Permission.ENGINE_RUN, "jobs.schedule_fire",  # type: ignore[no-any-return]
                            f"schedule:{schedule_id}", work)
+
+
+def _next_or_none(cron: Cron, when: datetime) -> datetime | None:
+    from athena.jobs.cron import InvalidCron
+
+    try:
+        return cron.next_after(when)
+    except InvalidCron:
+        return None

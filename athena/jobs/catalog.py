@@ -9,6 +9,7 @@ against those names and types before anything starts.
 from __future__ import annotations
 
 import difflib
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -73,6 +74,13 @@ def spec(name: str) -> JobSpec:
 
 
 def _convert(param: Param, value: Any) -> Any:
+    converted = _converted(param, value)
+    if isinstance(converted, float) and not math.isfinite(converted):
+        raise InvalidParameter(f"parameter {param.name} must be a finite {param.type}, was {value!r}")
+    return converted
+
+
+def _converted(param: Param, value: Any) -> Any:
     kind = _TYPES.get(param.type)
     if kind is None or not isinstance(value, str):
         if kind is not None and not isinstance(value, kind):

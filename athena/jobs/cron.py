@@ -80,7 +80,7 @@ class Cron:
 def _value(text: str, field: str, low: int, high: int, names: dict[str, int]) -> int:
     number = names.get(text.upper()) if names else None
     if number is None:
-        if not text.isdigit():
+        if not (text.isascii() and text.isdigit()):
             spelled = f" or {min(names, key=names.__getitem__)}-{max(names, key=names.__getitem__)}" if names else ""
             raise InvalidCron(f"cron field {field} must be {low}-{high}{spelled}, was {text!r}")
         number = int(text)
@@ -95,7 +95,7 @@ def _field(text: str, field: str, low: int, high: int, names: dict[str, int]) ->
         base, slash, step_text = part.partition("/")
         step = 1
         if slash:
-            if not step_text.isdigit() or int(step_text) < 1:
+            if not (step_text.isascii() and step_text.isdigit()) or int(step_text) < 1:
                 raise InvalidCron(f"cron field {field} needs a whole step >= 1 after '/', was {part!r}")
             step = int(step_text)
         if base == "*":
@@ -123,6 +123,8 @@ def parse(expression: str) -> Cron:
         The expression has the wrong number of fields, a field holds a bad value (the message names
         the field and the value), or it can never fire (such as ``0 0 30 2 *``).
     """
+    if not isinstance(expression, str):
+        raise InvalidCron(f"cron expression must be a string, was {expression!r}")
     parts = expression.split()
     if len(parts) != 5:
         raise InvalidCron(f"cron expression needs 5 fields (minute hour day-of-month month day-of-week), "

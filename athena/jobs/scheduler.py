@@ -33,7 +33,8 @@ class Scheduler:
         """Queue a job for every due fire; return the jobs queued by this call.
 
         A fire another engine took first is passed over; a fire whose job could no longer be
-        queued (its notebook or parameters changed) is skipped, audited, and raised as an alert.
+        queued (its notebook or parameters changed) is skipped, audited, and raised as an alert. A
+        schedule its fire left with no next fire is paused by that fire and raised as a warning alert.
         """
         now = self.workspace.clock.now()
         queued: list[JobRecord] = []
@@ -51,4 +52,9 @@ class Scheduler:
                                          "queued with the scheduled parameters; see the audit entry")
             else:
                 queued.append(job)
+            if any(s.id == schedule.id and s.paused for s in self.console.schedules()):
+                self.console.raise_alert("warning", f"schedule:{schedule.id}",
+                                         f"schedule {schedule.id} ({schedule.name}) is paused: its cron "
+                                         f"{schedule.cron!r} has no fire after the one due "
+                                         f"{schedule.next_fire_at:%Y-%m-%d %H:%M} UTC within the cron horizon")
         return queued

@@ -87,7 +87,7 @@ class JobsService:
         now = self.console.workspace.clock.now()
         here = socket.gethostname()
         ended: list[JobRecord] = []
-        for job in self.console.jobs(limit=1000):
+        for job in self.console.jobs(limit=1000, statuses=ACTIVE):
             host, _, pid = (job.runner or "").rpartition(":")
             gone = host == here and pid.isdigit() and not process_alive(int(pid))
             if job.status not in ACTIVE or not (gone or (job.lease_until is not None and job.lease_until < now)):

@@ -107,3 +107,11 @@ def test_walk_forward_when_no_combination_qualifies_stays_flat() -> None:
 def test_walk_forward_when_data_too_short_raises() -> None:
     with pytest.raises(InvalidInput, match="too short"):
         bt.walk_forward("sma_cross", BARS, GRID, train=5_000, test=100, progress=False)
+
+
+@pytest.mark.parametrize("n_jobs", [0, -2])
+def test_walk_forward_when_n_jobs_invalid_raises_before_any_dask_call(
+        n_jobs: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ATHENA_DASK_ADDRESS", "tcp://127.0.0.1:9")  # nothing listens: a call there would fail
+    with pytest.raises(InvalidInput, match=f"n_jobs must be >= 1 or -1, was {n_jobs}"):
+        bt.walk_forward("sma_cross", BARS, GRID, train=600, test=350, n_jobs=n_jobs, progress=False)

@@ -69,3 +69,14 @@ def test_next_after_when_hand_worked_returns_the_same_fire_times(expression: str
 def test_parse_when_malformed_names_the_field_and_value(expression: str, message: str) -> None:
     with pytest.raises(InvalidCron, match=re.escape(message)):
         parse(expression)
+
+
+@pytest.mark.parametrize(("expression", "message"), [
+    ("\u00b2 7 * * *", "cron field minute must be 0-59, was '\u00b2'"),
+    ("*/\u00b2 7 * * *", "cron field minute needs a whole step >= 1 after '/', was '*/\u00b2'"),
+    (None, "cron expression must be a string, was None"),
+    (5, "cron expression must be a string, was 5"),
+])
+def test_parse_when_not_ascii_digits_or_not_a_string_raises_invalid_cron(expression: object, message: str) -> None:
+    with pytest.raises(InvalidCron, match=re.escape(message)):
+        parse(expression)  # type: ignore[arg-type]

@@ -42,6 +42,17 @@ def test_start_when_job_or_parameter_unknown_or_mistyped_records_nothing(admin: 
     assert admin.jobs() == [] and admin.verify_audit().entries == before
 
 
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", float("nan"), float("inf")])
+def test_start_and_schedule_when_float_parameter_not_finite_raise_invalid_parameter(admin: Console,
+                                                                                    value: object) -> None:
+    before = admin.verify_audit().entries
+    with pytest.raises(InvalidParameter, match="parameter cash must be a finite float"):
+        admin.start_job("backtest", {"cash": value})
+    with pytest.raises(InvalidParameter, match="parameter cash must be a finite float"):
+        admin.schedule_job("backtest", "0 7 * * *", {"cash": value})
+    assert admin.jobs() == [] and admin.verify_audit().entries == before
+
+
 def test_run_when_notebook_succeeds_records_outputs_progress_and_audit(admin: Console) -> None:
     seen: list[float] = []
     job = admin.start_job("backtest", {"periods": "600", "params": "fast:5,slow:20"})

@@ -53,6 +53,44 @@ def test_reap_when_a_remote_runner_stops_renewing_fails_the_job_after_its_lease(
     assert service.reap_lost() == []
 
 
+def test_reap_when_a_local_runner_is_gone_before_its_lease_ends_says_it_is_no_longer_running(
+        admin: Console, clock: SimulatedClock, slow_jobs: Path) -> None:
+    job = admin.start_job("slow")
+    service = JobsService(admin.workspace)
+    claimed = service.console.claim_job(job.id, lease_s=30)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait(10)
+    with admin.workspace.store.write() as s:
+        row = s.get(JobRow, job.id)
+        assert row is not None
+        row.runner = f"{socket.gethostname()}:{dead.pid}"
+        s.add(row)
+    [lost] = service.reap_lost()
+    assert lost.error is not None and lost.error["runner_pid"] == dead.pid
+    assert lost.error["reason"] == (f"runner lost: jobs runner pid {dead.pid} on {socket.gethostname()} is no "
+                                    f"longer running (lease until {claimed.lease_until.isoformat()})")
+    assert "stopped renewing" not in lost.error["reason"]
+
+
+def test_reap_when_a_lost_job_is_older_than_the_newest_thousand_still_fails_it(
+        admin: Console, clock: SimulatedClock, slow_jobs: Path) -> None:
+    job = admin.start_job("slow")
+    service = JobsService(admin.workspace)
+    service.console.claim_job(job.id, lease_s=30)
+    clock.advance(31)
+    with admin.workspace.store.write() as s:
+        row = s.get(JobRow, job.id)
+        assert row is not None
+        row.runner = "other-host:4242"
+        s.add(row)
+        for k in range(1000):
+            s.add(JobRow(id=f"newer{k:027d}", name="slow", params="{}", status="succeeded", requested_by="admin",
+                         created_at=clock.now(), timeout_s=60, output_notebook="-", output_html="-", log_path="-"))
+    assert [j.id for j in admin.jobs(limit=5, statuses=("claimed", "running"))] == [job.id]
+    [lost] = service.reap_lost()
+    assert (lost.id, lost.status) == (job.id, "failed")
+
+
 @pytest.mark.slow
 def test_serve_when_killed_with_sigkill_mid_job_the_next_service_fails_it_and_kills_its_kernel(
         tmp_path: Path, slow_jobs: Path) -> None:

@@ -221,3 +221,22 @@ def test_engine_process_when_a_fire_is_overdue_queues_it_and_the_service_runs_it
     assert admin.schedules()[0].last_job_id == jobs[0].id
     fired = fires(admin)
     assert len(fired) == 1 and fired[0]["schedule_id"] == made.id and int(str(fired[0]["missed"])) >= 8
+
+
+def test_tick_when_a_fire_has_no_next_fire_queues_it_pauses_the_schedule_and_raises_an_alert(
+        admin: Console, clock: SimulatedClock, slow_jobs: Path) -> None:
+    made = admin.schedule_job("slow", "0 0 29 2 */7", {"seconds": "1"})  # 29 February on a Sunday: 2032, then 2060
+    due = datetime(2032, 2, 29, tzinfo=UTC)
+    assert made.next_fire_at == due
+    clock.set(due + timedelta(seconds=5))
+    scheduler = Scheduler(admin.workspace)
+    [job] = scheduler.tick()
+    after = reader(admin).schedules()[0]
+    assert (after.paused, after.last_job_id, after.next_fire_at) == (True, job.id, due)
+    fire = fires(reader(admin))[0]
+    assert (fire["job_id"], fire["next_fire_at"]) == (job.id, None)
+    assert "has no fire after 2032-02-29T00:00:05+00:00 within 3294 days; the schedule is paused" in str(fire["paused"])
+    alert = reader(admin).audit(AuditFilter(action="alerts.raise", limit=1))[0]
+    assert alert.payload["severity"] == "warning" and f"schedule {made.id} (slow) is paused" in alert.payload["message"]
+    clock.advance(3600)
+    assert scheduler.tick() == []
