@@ -72,7 +72,7 @@ class JobsService:
         taken: list[JobRecord] = []
         if free <= 0:
             return taken
-        queued = [j for j in reversed(self.console.jobs(limit=1000)) if j.status == "queued"]
+        queued = list(reversed(self.console.jobs(limit=1000, statuses=("queued",))))
         for job in queued:
             if len(taken) == free:
                 break
