@@ -30,7 +30,7 @@ exists (the Risk page says why).
 
 Speed
 -----
-The marks are read once per database and extended with the new snapshots only; the return matrix
+The marks are read once per database (per engine object) and extended with the new snapshots only; the return matrix
 of a set of symbols is kept until the next snapshot. An order only changes the exposure vector, so
 a check is one matrix-vector product and one quantile. numpy loads on the first measurement, so
 the order path stays light for workspaces without a VaR limit.
@@ -41,12 +41,14 @@ from __future__ import annotations
 import json
 import math
 import threading
+import weakref
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from athena.clock import utc
@@ -160,12 +162,13 @@ class MarkHistory:
         newest = int(s.exec(select(func.max(SnapshotRow.id))).one() or 0)
         with self._lock:
             last_id, last_ts = self._last
-            if newest == last_id:
-                return
             kept = s.get(SnapshotRow, last_id) if last_id else None
+            # Checked before the "nothing new" shortcut: a replaced table can end on the same id.
             if newest < last_id or (last_id and (kept is None or utc(kept.ts).timestamp() != last_ts)):
                 self._rows.clear()
                 last_id = 0
+            elif newest == last_id:
+                return
             rows = s.exec(select(SnapshotRow.id, SnapshotRow.ts, SnapshotRow.detail)
                           .where(col(SnapshotRow.id) > last_id).order_by(col(SnapshotRow.id).desc())
                           .limit(self._window + 1)).all()
@@ -209,15 +212,18 @@ class MarkHistory:
             return {x: max(sum(1 for _, marks in self._rows if x in marks) - 1, 0) for x in symbols}
 
 
-_HISTORIES: dict[str, MarkHistory] = {}
+# Keyed by the engine object, not its URL: every in-memory SQLite database has the URL "sqlite://".
+_HISTORIES: weakref.WeakKeyDictionary[Engine, MarkHistory] = weakref.WeakKeyDictionary()
 _HISTORIES_LOCK = threading.Lock()
 
 
 def history_of(s: Session) -> MarkHistory:
     """Return the (cached, refreshed) mark history of the database ``s`` is bound to."""
-    key = str(s.get_bind().engine.url)
+    key = s.get_bind().engine
     with _HISTORIES_LOCK:
-        history = _HISTORIES.setdefault(key, MarkHistory())
+        history = _HISTORIES.get(key)
+        if history is None:
+            history = _HISTORIES[key] = MarkHistory()
     history.refresh(s)
     return history
 
