@@ -12,6 +12,10 @@ snapshots that price every symbol of the book, over the newest :data:`WINDOW` sn
 that quantile; both are scaled to one day by the square root of time,
 ``sqrt(86,400 s / period)``, where ``period`` is the median spacing of those snapshots.
 
+A return whose snapshots are more than :data:`MAX_GAP` times that median apart (the engine was
+stopped, or a symbol went unpriced for a while) spans many periods, and scaled as one it would
+inflate the VaR: it is dropped, and the period is the median spacing of the returns kept.
+
 Limits
 ------
 A MAX_VAR limit's warn and breach levels are that one-day VaR in the quote currency. Pre-trade,
@@ -66,6 +70,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONFIDENCE",
     "HORIZON_S",
+    "MAX_GAP",
     "MIN_RETURNS",
     "WINDOW",
     "MarkHistory",
@@ -82,6 +87,7 @@ CONFIDENCE = 0.99
 HORIZON_S = 86_400.0
 WINDOW = 600
 MIN_RETURNS = 100
+MAX_GAP = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +186,8 @@ class MarkHistory:
     def returns(self, symbols: Sequence[str]) -> tuple[_Array, float]:
         """Return the ``(periods, symbols)`` returns between snapshots pricing every symbol, and the period.
 
+        Returns spanning more than :data:`MAX_GAP` median periods are left out (see the module docstring).
+
         Parameters
         ----------
         symbols : sequence of str
@@ -188,7 +196,7 @@ class MarkHistory:
         Returns
         -------
         tuple of numpy.ndarray and float
-            The returns and the median spacing of those snapshots in seconds (0 when fewer than two).
+            The returns and the median spacing of their snapshots in seconds (0 when fewer than two).
         """
         import numpy as np
 
@@ -201,8 +209,10 @@ class MarkHistory:
                     cached = (np.empty((0, len(key)), dtype=np.float64), 0.0)
                 else:
                     prices = np.array([p for _, p in priced], dtype=np.float64)
-                    period = float(np.median(np.diff([ts for ts, _ in priced])))
-                    cached = (np.asarray(prices[1:] / prices[:-1] - 1.0, dtype=np.float64), period)
+                    gaps = np.diff([ts for ts, _ in priced])
+                    kept = gaps <= MAX_GAP * float(np.median(gaps))
+                    period = float(np.median(gaps[kept]))
+                    cached = (np.asarray((prices[1:] / prices[:-1] - 1.0)[kept], dtype=np.float64), period)
                 self._matrices[key] = cached
             return cached
 

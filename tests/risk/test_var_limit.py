@@ -161,12 +161,12 @@ def test_monitor_when_live_var_passes_max_var_alerts_and_takes_the_action(desk: 
     assert alert.actor == "system:risk-monitor" and "MAX_VAR of global is 3020.0000" in alert.payload["message"]
 
 
-def _memory_snapshots(prices: list[float]) -> Engine:
+def _memory_snapshots(prices: list[float], periods: list[int] | None = None) -> Engine:
     engine = create_engine("sqlite://", poolclass=StaticPool)
     SnapshotRow.__table__.create(engine)  # type: ignore[attr-defined]
     zero, start = D(0), datetime(2026, 1, 1, tzinfo=UTC)
     with Session(engine) as s:
-        for k, p in enumerate(prices):
+        for k, p in zip(periods or range(len(prices)), prices, strict=True):
             s.add(SnapshotRow(ts=start + PERIOD * k, nav=zero, cash=zero, realized_pnl=zero, unrealized_pnl=zero,
                               fees=zero, gross_exposure=zero, net_exposure=zero, leverage=zero, drawdown=zero,
                               peak_nav=zero, detail=json.dumps({"marks": {"BTC/USDT": str(p)}})))
@@ -200,3 +200,16 @@ def test_mark_history_when_table_replaced_with_same_newest_id_reads_it_again(
     returns, _ = history.returns(["BTC/USDT"])
     assert returns[:, 0] == pytest.approx([-0.1, -0.1])
     other.close()
+
+
+def test_book_var_when_history_has_a_long_gap_drops_the_return_across_it() -> None:
+    # 51 flat marks, the engine stopped for 100 periods while the price went from 100 to 150, then 51 more.
+    periods = list(range(51)) + list(range(150, 201))
+    engine = _memory_snapshots([100.0] * 51 + [150.0] * 51, periods)
+    with Session(engine) as s:
+        history = history_of(s)
+        returns, period = history.returns(["BTC/USDT"])
+        figure = book_var(history, {"BTC/USDT": 10_000.0})
+    assert len(returns) == 100 and not returns.any() and period == 864.0
+    assert (figure.var, figure.cvar, figure.observations) == (0.0, 0.0, 100)
+    engine.dispose()
