@@ -7,11 +7,12 @@ orders placed in ``on_bar`` fill, in submission order, at the close of that time
 orders rest from the next bar: a buy limit fills at the open if it gaps below the limit, else at the
 limit once the low reaches it; a buy stop fills at the open if it gaps above, else at the stop once the
 high reaches it (sells mirror). During an exchange ``outage`` (bars stamped in ``[start, end)``) nothing
-fills: orders placed then, and resting orders the outage bars would have reached, wait and are matched
-from the first bar after it (a market order at that bar's open, stops and limits gapping at the open).
-Slippage moves market and stop fills against the trader; commission
-is ``|value| * commission + fixed_commission`` per fill. An all-in order (``size=None``) covers the
-opposite position first, then spends all free cash (capped at ``weight * equity``), so
+fills: orders placed then (for any symbol, whether or not it has a bar then), and resting orders the
+outage bars would have reached, wait and are matched from the first bar after it (a market order at
+that bar's open, stops and limits gapping at the open). Slippage moves market and stop fills against
+the trader; commission is ``|value| * commission + fixed_commission`` per fill. An all-in order
+(``size=None``) covers the opposite position first, then spends all free cash (capped at
+``weight * equity``), so
 ``units = (budget - fixed) / (1 + commission) / price``, rounded down to whole units unless
 ``fractional``. Closed trades pair fills first-in first-out. Nothing checks margin: explicit sizes
 may lever.
@@ -315,6 +316,9 @@ class Engine:
 
     def _flush(self) -> None:
         queued = self._queued
+        # The outage is judged at the current bar's time: the ordered symbol's own last bar may predate it.
+        now = int(self._ns[self._cur][self._view.i])
+        out = self._outage is not None and self._outage[0] <= now < self._outage[1]
         for _ in range(_MAX_CHAIN):
             batch = queued[:]
             queued.clear()
@@ -323,7 +327,7 @@ class Engine:
                 if i < 0:
                     order.status, order.reason = OrderStatus.REJECTED, "no bar yet for the symbol"
                     continue
-                if self._out(order.sym, i):
+                if out:
                     self._resting.append(order)
                     continue
                 self._execute(order, float(self._close[order.sym][i]), i, True)

@@ -44,6 +44,9 @@ def _check_book(book: RunBook, symbols: tuple[str, ...] | None) -> None:
     figures = {"cash": book.cash, "peak_nav": book.peak_nav,
                **{f"position of {s}": q for s, q in book.positions.items()},
                **{f"mark of {s}": p for s, p in book.marks.items()}}
+    loose = [f"{name}={value!r}" for name, value in figures.items() if not isinstance(value, Decimal)]
+    if loose:
+        raise InvalidInput(f"a run's book must hold Decimal figures, was {', '.join(loose)}")
     bad = [f"{name}={value}" for name, value in figures.items() if not value.is_finite()]
     if bad:
         raise InvalidInput(f"a run's book must hold finite numbers, was {', '.join(bad)}")
@@ -96,6 +99,8 @@ class RunsMixin(ConsoleCore):
             raise InvalidInput(f"run status must be one of {', '.join(RUN_STATUSES)}, was {status!r}")
         if (status == "failed") != (error is not None):
             raise InvalidInput("a failed run needs its error, and only a failed run has one")
+        if isinstance(symbols, str):
+            raise InvalidInput(f"a run's symbols must be a sequence of symbols, not one string, was {symbols!r}")
         names = None if symbols is None else tuple(str(x) for x in symbols)
         if book is not None:
             if kind != "backtest":

@@ -12,6 +12,10 @@ snapshots that price every symbol of the book, over the newest :data:`WINDOW` sn
 that quantile; both are scaled to one day by the square root of time,
 ``sqrt(86,400 s / period)``, where ``period`` is the median spacing of those snapshots.
 
+A return whose snapshots are more than :data:`MAX_GAP` times that median apart (the engine was
+stopped, or a symbol went unpriced for a while) spans many periods, and scaled as one it would
+inflate the VaR: it is dropped, and the period is the median spacing of the returns kept.
+
 Limits
 ------
 A MAX_VAR limit's warn and breach levels are that one-day VaR in the quote currency. Pre-trade,
@@ -30,7 +34,7 @@ exists (the Risk page says why).
 
 Speed
 -----
-The marks are read once per database and extended with the new snapshots only; the return matrix
+The marks are read once per database (per engine object) and extended with the new snapshots only; the return matrix
 of a set of symbols is kept until the next snapshot. An order only changes the exposure vector, so
 a check is one matrix-vector product and one quantile. numpy loads on the first measurement, so
 the order path stays light for workspaces without a VaR limit.
@@ -41,12 +45,14 @@ from __future__ import annotations
 import json
 import math
 import threading
+import weakref
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, func, select
 
 from athena.clock import utc
@@ -64,6 +70,7 @@ if TYPE_CHECKING:
 __all__ = [
     "CONFIDENCE",
     "HORIZON_S",
+    "MAX_GAP",
     "MIN_RETURNS",
     "WINDOW",
     "MarkHistory",
@@ -80,6 +87,7 @@ CONFIDENCE = 0.99
 HORIZON_S = 86_400.0
 WINDOW = 600
 MIN_RETURNS = 100
+MAX_GAP = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,12 +168,13 @@ class MarkHistory:
         newest = int(s.exec(select(func.max(SnapshotRow.id))).one() or 0)
         with self._lock:
             last_id, last_ts = self._last
-            if newest == last_id:
-                return
             kept = s.get(SnapshotRow, last_id) if last_id else None
+            # Checked before the "nothing new" shortcut: a replaced table can end on the same id.
             if newest < last_id or (last_id and (kept is None or utc(kept.ts).timestamp() != last_ts)):
                 self._rows.clear()
                 last_id = 0
+            elif newest == last_id:
+                return
             rows = s.exec(select(SnapshotRow.id, SnapshotRow.ts, SnapshotRow.detail)
                           .where(col(SnapshotRow.id) > last_id).order_by(col(SnapshotRow.id).desc())
                           .limit(self._window + 1)).all()
@@ -177,6 +186,8 @@ class MarkHistory:
     def returns(self, symbols: Sequence[str]) -> tuple[_Array, float]:
         """Return the ``(periods, symbols)`` returns between snapshots pricing every symbol, and the period.
 
+        Returns spanning more than :data:`MAX_GAP` median periods are left out (see the module docstring).
+
         Parameters
         ----------
         symbols : sequence of str
@@ -185,7 +196,7 @@ class MarkHistory:
         Returns
         -------
         tuple of numpy.ndarray and float
-            The returns and the median spacing of those snapshots in seconds (0 when fewer than two).
+            The returns and the median spacing of their snapshots in seconds (0 when fewer than two).
         """
         import numpy as np
 
@@ -198,8 +209,10 @@ class MarkHistory:
                     cached = (np.empty((0, len(key)), dtype=np.float64), 0.0)
                 else:
                     prices = np.array([p for _, p in priced], dtype=np.float64)
-                    period = float(np.median(np.diff([ts for ts, _ in priced])))
-                    cached = (np.asarray(prices[1:] / prices[:-1] - 1.0, dtype=np.float64), period)
+                    gaps = np.diff([ts for ts, _ in priced])
+                    kept = gaps <= MAX_GAP * float(np.median(gaps))
+                    period = float(np.median(gaps[kept]))
+                    cached = (np.asarray((prices[1:] / prices[:-1] - 1.0)[kept], dtype=np.float64), period)
                 self._matrices[key] = cached
             return cached
 
@@ -209,15 +222,18 @@ class MarkHistory:
             return {x: max(sum(1 for _, marks in self._rows if x in marks) - 1, 0) for x in symbols}
 
 
-_HISTORIES: dict[str, MarkHistory] = {}
+# Keyed by the engine object, not its URL: every in-memory SQLite database has the URL "sqlite://".
+_HISTORIES: weakref.WeakKeyDictionary[Engine, MarkHistory] = weakref.WeakKeyDictionary()
 _HISTORIES_LOCK = threading.Lock()
 
 
 def history_of(s: Session) -> MarkHistory:
     """Return the (cached, refreshed) mark history of the database ``s`` is bound to."""
-    key = str(s.get_bind().engine.url)
+    key = s.get_bind().engine
     with _HISTORIES_LOCK:
-        history = _HISTORIES.setdefault(key, MarkHistory())
+        history = _HISTORIES.get(key)
+        if history is None:
+            history = _HISTORIES[key] = MarkHistory()
     history.refresh(s)
     return history
 

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 
 import athena.backtest as bt
+from athena.data import Bars
 from athena.errors import InvalidInput, InvalidParameter, StrategyError, UnknownStrategy
 from athena.strategies import BarView, Fill, Strategy
-from athena.testing.bars import bars_from_closes, sample_bars
+from athena.testing.bars import bar_frame, bars_from_closes, sample_bars
 
 
 class Script(Strategy):
@@ -282,3 +283,23 @@ def test_multi_symbol_when_orders_placed_records_current_timestamp_and_fills_nex
     assert order["submitted"] == bars["AAA"].index[5]
     fill = result.fills.iloc[0]
     assert (fill["symbol"], fill["bar"], fill["price"]) == ("BBB", 6, bars["BBB"]["open"].iloc[6])
+
+
+class _BuyOtherInOutage(Strategy):
+    name = "buy_other_in_outage"
+
+    def on_bar(self, bar: BarView) -> None:
+        if bar.symbol == "AAA" and bar.time == pd.Timestamp("2024-01-03", tz="UTC"):
+            self.buy(size=1, symbol="BBB")
+
+
+def test_market_order_when_outage_covers_now_but_not_the_symbols_last_bar_waits_for_its_next_bar() -> None:
+    aaa = bar_frame([10.0, 11.0, 12.0, 13.0, 14.0, 15.0])
+    bbb = bar_frame([100.0, 101.0, 102.0, 103.0, 110.0, 111.0], opens=[100.0, 100.0, 101.0, 102.0, 108.0, 110.0])
+    bbb = bbb.drop(bbb.index[2:4])  # no BBB bar during the outage: its last bar is from before it
+    bars = Bars({"AAA": aaa, "BBB": bbb}, "1d")
+    result = bt.run(_BuyOtherInOutage, bars, cash=1_000,
+                    outage=(pd.Timestamp("2024-01-03", tz="UTC"), pd.Timestamp("2024-01-05", tz="UTC")))
+    fill = result.fills.iloc[0]
+    # Placed at 01-03, inside the outage: not at BBB's old close of 101, but at its first open after it.
+    assert (fill.symbol, fill.time, fill.price) == ("BBB", pd.Timestamp("2024-01-05", tz="UTC"), 108.0)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy import Engine
+from sqlalchemy.pool import StaticPool
+from sqlmodel import Session, create_engine
 
 from athena.audit import AuditFilter
 from athena.clock import SimulatedClock
@@ -156,3 +159,57 @@ def test_monitor_when_live_var_passes_max_var_alerts_and_takes_the_action(desk: 
     assert desk.trading_states()["global"] is TradingState.REDUCING
     alert = desk.audit(AuditFilter(action="alerts.raise"))[0]
     assert alert.actor == "system:risk-monitor" and "MAX_VAR of global is 3020.0000" in alert.payload["message"]
+
+
+def _memory_snapshots(prices: list[float], periods: list[int] | None = None) -> Engine:
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    SnapshotRow.__table__.create(engine)  # type: ignore[attr-defined]
+    zero, start = D(0), datetime(2026, 1, 1, tzinfo=UTC)
+    with Session(engine) as s:
+        for k, p in zip(periods or range(len(prices)), prices, strict=True):
+            s.add(SnapshotRow(ts=start + PERIOD * k, nav=zero, cash=zero, realized_pnl=zero, unrealized_pnl=zero,
+                              fees=zero, gross_exposure=zero, net_exposure=zero, leverage=zero, drawdown=zero,
+                              peak_nav=zero, detail=json.dumps({"marks": {"BTC/USDT": str(p)}})))
+        s.commit()
+    return engine
+
+
+def test_history_of_when_two_in_memory_databases_keeps_one_history_each() -> None:
+    first, second = _memory_snapshots([100.0, 110.0, 121.0]), _memory_snapshots([10.0, 9.0, 8.1])
+    with Session(first) as s:
+        returns, _ = history_of(s).returns(["BTC/USDT"])
+    assert returns[:, 0] == pytest.approx([0.1, 0.1])
+    with Session(second) as s:  # same URL "sqlite://", same newest id: still its own marks
+        returns, _ = history_of(s).returns(["BTC/USDT"])
+    assert returns[:, 0] == pytest.approx([-0.1, -0.1])
+    first.dispose()
+    second.dispose()
+
+
+def test_mark_history_when_table_replaced_with_same_newest_id_reads_it_again(
+        sqlite_workspace: Workspace, tmp_path: Path) -> None:
+    history = MarkHistory()
+    write_snapshots(sqlite_workspace, [{"BTC/USDT": 100.0}, {"BTC/USDT": 110.0}, {"BTC/USDT": 121.0}])
+    with sqlite_workspace.store.read() as s:
+        history.refresh(s)
+    sqlite_workspace.clock.advance(864)  # type: ignore[attr-defined]
+    other, _ = new_workspace(tmp_path / "other", clock=SimulatedClock(sqlite_workspace.clock.now()))
+    write_snapshots(other, [{"BTC/USDT": 10.0}, {"BTC/USDT": 9.0}, {"BTC/USDT": 8.1}])
+    with other.store.read() as s:  # the same three ids, other times: the old marks are dropped
+        history.refresh(s)
+    returns, _ = history.returns(["BTC/USDT"])
+    assert returns[:, 0] == pytest.approx([-0.1, -0.1])
+    other.close()
+
+
+def test_book_var_when_history_has_a_long_gap_drops_the_return_across_it() -> None:
+    # 51 flat marks, the engine stopped for 100 periods while the price went from 100 to 150, then 51 more.
+    periods = list(range(51)) + list(range(150, 201))
+    engine = _memory_snapshots([100.0] * 51 + [150.0] * 51, periods)
+    with Session(engine) as s:
+        history = history_of(s)
+        returns, period = history.returns(["BTC/USDT"])
+        figure = book_var(history, {"BTC/USDT": 10_000.0})
+    assert len(returns) == 100 and not returns.any() and period == 864.0
+    assert (figure.var, figure.cvar, figure.observations) == (0.0, 0.0, 100)
+    engine.dispose()

@@ -74,6 +74,23 @@ def test_record_run_when_book_is_malformed_refuses_and_records_nothing(admin: Co
     assert len(admin.list_runs()) == before
 
 
+def test_record_run_when_book_holds_floats_refuses_with_invalid_input(admin: Console) -> None:
+    before = len(admin.list_runs())
+    floats = RunBook(positions={"BTC/USDT": 0.5}, marks={"BTC/USDT": 40_000.0},  # type: ignore[dict-item]
+                     cash=5_000.0, peak_nav=Decimal("30000"))  # type: ignore[arg-type]
+    with pytest.raises(InvalidInput, match=r"must hold Decimal figures, was cash=5000.0, position of BTC/USDT=0.5, "
+                                           r"mark of BTC/USDT=40000.0"):
+        _record(admin, book=floats)
+    assert len(admin.list_runs()) == before
+
+
+def test_record_run_when_symbols_is_one_string_refuses_with_invalid_input(admin: Console) -> None:
+    before = len(admin.list_runs())
+    with pytest.raises(InvalidInput, match="symbols must be a sequence of symbols, not one string, was 'AB'"):
+        _record(admin, symbols="AB")
+    assert len(admin.list_runs()) == before
+
+
 def test_portfolio_when_backtest_book_round_trips_through_a_run_is_the_same(admin: Console) -> None:
     result = backtest("buy_and_hold", bars_from_closes([100.0, 101, 103, 102, 105, 107], symbol="AAA"),
                       cash=10_000.0)

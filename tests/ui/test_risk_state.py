@@ -327,3 +327,22 @@ def test_refresh_when_engine_published_var_shows_it_against_max_var(
     assert vitals["Engine CVaR 99% 1d"]["value"] == pytest.approx(-pnl[pnl <= cut].mean() * day)
     assert vitals["Engine VaR 99% 1d"]["level"] == "BREACH" and vitals["Engine VaR 99% 1d"]["breach"] == 2000
     assert state.engine_var_method.startswith("historical simulation, 99%, 1d (square root of time), 111 snapshot")
+
+
+def test_refresh_when_max_var_limit_lacks_history_labels_it_no_history_with_the_reason(
+    book: list[int], admin: Console, log_in: Callable[[Role], ShellState]
+) -> None:
+    admin.set_limit("global", "MAX_VAR", warn="1000", breach="2000")
+    admin.set_limit("strategy:trend", "MAX_VAR", breach="500")
+    state = log_in(Role.VIEWER).risk
+
+    state.refresh()
+
+    engine_var = {row["name"]: row for row in state.vitals}["Engine VaR 99% 1d"]
+    assert (engine_var["value"], engine_var["level"]) == (None, "no history")
+    assert "BTC/USDT has 11 snapshot returns, 100 needed" in engine_var["reason"]
+    rows = {row["scope"]: row for row in state.mandates.to_dict("records")}
+    assert rows["global"]["level"] == "no history" and np.isnan(rows["global"]["value"])
+    assert "BTC/USDT has 11 snapshot returns, 100 needed" in rows["global"]["reason"]
+    assert (rows["strategy:trend"]["level"], rows["strategy:trend"]["reason"]) == ("OK", "")  # flat: VaR 0
+    assert {row["name"]: row for row in state.vitals}["Drawdown"]["reason"] == ""

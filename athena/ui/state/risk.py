@@ -15,11 +15,12 @@ from athena.execution.portfolio import PortfolioView
 from athena.model import Approval, ApprovalStatus
 from athena.risk import GLOBAL
 from athena.risk.mandates import BreachAction, Limit, LimitKind
+from athena.risk.var_limit import MIN_RETURNS
 from athena.ui.state.base import PageState, show
 from athena.ui.state.figures import VAR_WINDOW, DayOpen, drawdown, var_table
 from athena.ui.state.stress import StressRunner
 
-__all__ = ["APPROVAL_ACTIONS", "MANDATE_COLUMNS", "VITALS", "RiskState"]
+__all__ = ["APPROVAL_ACTIONS", "MANDATE_COLUMNS", "NO_HISTORY", "VITALS", "RiskState"]
 
 #: Vital -> the mandate kind it is measured against (None: no mandate kind bounds it).
 VITALS: dict[str, LimitKind | None] = {
@@ -34,10 +35,18 @@ VITALS: dict[str, LimitKind | None] = {
     "Engine VaR 99% 1d": LimitKind.MAX_VAR,
     "Engine CVaR 99% 1d": None,
 }
-MANDATE_COLUMNS = ["scope", "kind", "warn", "breach", "action", "value", "level"]
+MANDATE_COLUMNS = ["scope", "kind", "warn", "breach", "action", "value", "level", "reason"]
+#: The level of a MAX_VAR limit whose VaR cannot be measured yet (too little price history).
+NO_HISTORY = "no history"
 #: Approval requests this page lets an ADMIN decide.
 APPROVAL_ACTIONS = ("killswitch.reset", "mandate.loosen")
 _EDITABLE = [k.value for k in LimitKind if k is not LimitKind.ALLOWED_SYMBOLS]
+
+
+def _no_history(published: dict[str, Any]) -> str:
+    if published.get("reason"):
+        return str(published["reason"])
+    return f"too little price history: VaR needs {MIN_RETURNS} snapshot returns of every symbol of the book"
 
 
 def _published_method(published: dict[str, Any]) -> str:
@@ -56,12 +65,14 @@ class RiskState(PageState):
     live = True
 
     vitals = param.List(default=[], item_type=dict, doc=(
-        "One row per vital: name, value, warn, breach and level (OK, WARN, BREACH or NO LIMIT)."))
+        "One row per vital: name, value, warn, breach, level (OK, WARN, BREACH, NO LIMIT, or 'no history' for a "
+        "MAX_VAR limit whose VaR cannot be measured yet) and the reason for 'no history'."))
     var_method = param.String(default="", doc="How VaR and CVaR were measured.")
     engine_var_method = param.String(default="", doc=(
         "How the engine measured the VaR and CVaR it published with its latest snapshot, or why it could not."))
     mandates = param.DataFrame(default=pd.DataFrame(columns=MANDATE_COLUMNS), doc=(
-        "Every limit with its live value and warn/breach state (pre-trade kinds show no value)."))
+        "Every limit with its live value and warn/breach state (pre-trade kinds show no value; a MAX_VAR limit "
+        "without enough price history shows 'no history' and why)."))
     trading_state = param.String(default="ACTIVE", doc="Global trading state: ACTIVE, REDUCING or HALTED.")
     scope = param.String(default=GLOBAL, doc="Scope of the limit to set: 'global' or 'strategy:<name>'.")
     kind = param.Selector[str](default=LimitKind.MAX_DRAWDOWN.value, objects=_EDITABLE, doc="Kind of limit to set.")
@@ -117,7 +128,7 @@ class RiskState(PageState):
         limits = self.run(console.limits) or []
         if view is not None:
             self._vitals(view, latest, [lim for lim in limits if lim.scope == GLOBAL])
-        self._mandates(limits)
+        self._mandates(limits, latest.detail.get("var", {}) if latest is not None else {})
         show(self.stress, summary=latest.detail.get("stress", {}) if latest is not None else {})
         approvals = self.run(lambda: console.list_approvals(ApprovalStatus.PENDING)) or []
         show(self, approvals=[a for a in approvals if a.action in APPROVAL_ACTIONS])
@@ -154,24 +165,30 @@ class RiskState(PageState):
         for name, kind in VITALS.items():
             value = values[name]
             limit = by_kind.get(kind) if kind is not None else None
-            level = "NO LIMIT" if limit is None or value is None else limit.level(Decimal(str(value))).value
+            level, reason = "NO LIMIT" if limit is None or value is None else limit.level(Decimal(str(value))).value, ""
+            if limit is not None and limit.kind is LimitKind.MAX_VAR and value is None:
+                level, reason = NO_HISTORY, str(published.get("reason") or "the engine has published no VaR yet")
             rows.append({"name": name, "value": value, "warn": None if limit is None or limit.warn is None
                          else float(limit.warn), "breach": None if limit is None else float(limit.breach),
-                         "level": level})
+                         "level": level, "reason": reason})
         show(self, vitals=rows, var_method=method, engine_var_method=_published_method(published))
 
-    def _mandates(self, limits: list[Limit]) -> None:
+    def _mandates(self, limits: list[Limit], published: dict[str, Any]) -> None:
         statuses = self.run(self.console.mandate_status) or []
         measured = {(st.limit.scope, st.limit.kind): st for st in statuses}
         rows = []
         for lim in limits:
             st = measured.get((lim.scope, lim.kind))
+            # The monitor measures a MAX_VAR limit only once the history exists; without it, it is not pre-trade.
+            level, reason = ("pre-trade", "") if st is None else (st.level.value, "")
+            if st is None and lim.kind is LimitKind.MAX_VAR:
+                level, reason = NO_HISTORY, _no_history(published if lim.scope == GLOBAL else {})
             rows.append({"scope": lim.scope, "kind": lim.kind.value,
                          "warn": None if lim.warn is None else float(lim.warn),
                          "breach": float(lim.breach) if lim.kind is not LimitKind.ALLOWED_SYMBOLS
                          else ", ".join(lim.symbols), "action": lim.action.value,
                          "value": None if st is None else float(st.value),
-                         "level": "pre-trade" if st is None else st.level.value})
+                         "level": level, "reason": reason})
         show(self, mandates=pd.DataFrame(rows, columns=MANDATE_COLUMNS))
 
     def set_limit(self) -> Approval | None:

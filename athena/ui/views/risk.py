@@ -18,7 +18,7 @@ from athena.ui.views.common import AMOUNT, big, grid, heading, money, on_press, 
 
 __all__ = ["RiskView"]
 
-_LEVEL_COLORS = {"OK": "success", "WARN": "warning", "BREACH": "danger", "NO LIMIT": "muted"}
+_LEVEL_COLORS = {"OK": "success", "WARN": "warning", "BREACH": "danger", "NO LIMIT": "muted", "no history": "muted"}
 _FRACTIONS = {"Drawdown"}
 _RATIOS = {"Gross leverage"}
 
@@ -40,7 +40,8 @@ def _vitals_html(vitals: list[dict[str, Any]], method: str, engine_method: str) 
         bounds = ("no mandate" if row["breach"] is None else
                   f"warn {_figure(row['name'], row['warn'])} / breach {_figure(row['name'], row['breach'])}")
         cards.append(stat_card(row["name"], big(_figure(row["name"], row["value"]), color if row["level"] != "OK"
-                                                else None) + badge(row["level"], color) + small(bounds), color))
+                                                else None) + badge(row["level"], color) + small(bounds)
+                               + (small(row["reason"]) if row.get("reason") else ""), color))
     return (grid(cards, min_width=170) + f'<div style="margin-top:8px">{small("VaR/CVaR: " + method)}</div>'
             f'<div>{small("Engine VaR/CVaR: " + engine_method)}</div>')
 
