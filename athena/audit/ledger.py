@@ -13,7 +13,7 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import bindparam, insert, update
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
@@ -26,6 +26,13 @@ __all__ = ["GENESIS_HASH", "append", "entry_hash", "head", "head_message"]
 
 GENESIS_HASH = "0" * 64
 HEAD_ID = 1
+
+# Built once: an order's transaction appends an entry, and building statements costs more than running them.
+_LOCK_HEAD = (select_columns(col(AuditHeadRow.seq), col(AuditHeadRow.hash))
+              .where(col(AuditHeadRow.id) == HEAD_ID).with_for_update())
+_INSERT_ENTRY = insert(AuditRow)
+_MOVE_HEAD = update(AuditHeadRow).where(col(AuditHeadRow.id) == HEAD_ID).values(
+    seq=bindparam("new_seq"), hash=bindparam("new_hash"), signature=bindparam("new_signature"))
 
 
 def entry_hash(
@@ -72,23 +79,21 @@ def append(
 ) -> AuditEntry:
     """Append one entry within ``session``'s transaction and move the head."""
     # The transaction's pending changes go first, so the head stays locked only from here to the
-    # commit (which writes the events). Core statements: no ORM objects for rows nothing reads back.
+    # commit (which writes the events).
     session.flush()
     conn = session.connection()
     prev_hash: str
-    top_seq, prev_hash = conn.execute(
-        select_columns(col(AuditHeadRow.seq), col(AuditHeadRow.hash)).where(col(AuditHeadRow.id) == HEAD_ID)
-        .with_for_update()).one()
+    top_seq, prev_hash = conn.execute(_LOCK_HEAD).one()
     seq = top_seq + 1
     ts_text = format_ts(ts)
     payload_text = canonical_json(payload)
     digest = entry_hash(prev_hash, seq, ts_text, actor, action, subject, outcome.value, payload_text)
     signature = key.sign(digest)
-    conn.execute(insert(AuditRow).values(
-        seq=seq, ts=ts_text, actor=actor, action=action, subject=subject, outcome=outcome.value,
-        payload=payload_text, prev_hash=prev_hash, hash=digest, signature=signature))
-    conn.execute(update(AuditHeadRow).where(col(AuditHeadRow.id) == HEAD_ID).values(
-        seq=seq, hash=digest, signature=key.sign(head_message(seq, digest))))
+    conn.execute(_INSERT_ENTRY, {
+        "seq": seq, "ts": ts_text, "actor": actor, "action": action, "subject": subject, "outcome": outcome.value,
+        "payload": payload_text, "prev_hash": prev_hash, "hash": digest, "signature": signature})
+    conn.execute(_MOVE_HEAD, {"new_seq": seq, "new_hash": digest,
+                              "new_signature": key.sign(head_message(seq, digest))})
     return AuditEntry(
         seq=seq,
         ts=ts,

@@ -7,6 +7,8 @@ import re
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select, update
 
 from athena.clock import utc
@@ -26,6 +28,14 @@ __all__ = [
     "to_user",
     "validate_username",
 ]
+
+# Built once: every authorized action resolves its session first.
+_SESSION_OF_TOKEN = (
+    select_columns(col(SessionRow.revoked_at), col(SessionRow.expires_at), col(UserRow.id), col(UserRow.username),
+                   col(UserRow.role), col(UserRow.disabled))
+    .select_from(SessionRow).outerjoin(UserRow, col(UserRow.id) == col(SessionRow.user_id))
+    .where(col(SessionRow.token_hash) == bindparam("token_hash"))
+)
 
 _USERNAME = re.compile(r"^[a-z][a-z0-9_.-]{1,63}$")
 
@@ -96,20 +106,17 @@ def new_session(session: Session, user: UserRow, now: datetime, ttl_s: int) -> t
 
 def resolve_session(session: Session, token: str, now: datetime) -> Identity:
     """Return the identity behind ``token`` with its current role, or raise why it is not valid."""
-    found = session.exec(select(SessionRow, UserRow).outerjoin(UserRow, col(UserRow.id) == col(SessionRow.user_id))
-                         .where(col(SessionRow.token_hash) == hash_token(token))).first()
+    found = session.connection().execute(_SESSION_OF_TOKEN, {"token_hash": hash_token(token)}).first()
     if found is None:
         raise InvalidSession("invalid session token: unknown or forged; log in again")
-    row, user = found
-    if row.revoked_at is not None or user is None:
+    revoked_at, expires_at, user_id, username, role, disabled = found
+    if revoked_at is not None or user_id is None:
         raise InvalidSession("session was ended; log in again")
-    if utc(row.expires_at) <= now:
-        raise SessionExpired(f"session expired at {utc(row.expires_at).isoformat()}; log in again")
-    if user.disabled:
-        raise InvalidSession(f"account {user.username!r} is disabled")
-    return Identity(
-        username=user.username, role=Role(user.role), user_id=UserId(user.id or 0), expires_at=utc(row.expires_at)
-    )
+    if utc(expires_at) <= now:
+        raise SessionExpired(f"session expired at {utc(expires_at).isoformat()}; log in again")
+    if disabled:
+        raise InvalidSession(f"account {username!r} is disabled")
+    return Identity(username=username, role=Role(role), user_id=UserId(user_id), expires_at=utc(expires_at))
 
 
 def revoke_sessions(session: Session, user_id: int, now: datetime, token: str | None = None) -> None:

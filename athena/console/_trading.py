@@ -103,9 +103,6 @@ class TradingMixin(VenuesMixin):
         return self._write(Permission.ORDERS_SUBMIT, "orders.submit", f"symbol:{request.symbol}", work)  # type: ignore[no-any-return]
 
     def _submit(self, s: Session, now: datetime, who: Identity, request: OrderRequest) -> Done:
-        # Held for the whole transaction: the identity map keeps rows only while something refers
-        # to them, and the checks and the fill read the same mark.
-        mark = s.get(MarkRow, request.symbol)  # noqa: F841
         checks = [stale_price_check(now, self.workspace.settings.trading.stale_after_s), mandate_check(now)]
         venue = self._venue_name(s, request.strategy)
         result = oms.accept(s, request, who.actor, now, venue, checks)
@@ -113,7 +110,7 @@ class TradingMixin(VenuesMixin):
             return Done(result, {"client_order_id": result.client_order_id, "reason": result.reason.value,
                                  "message": result.message, **_describe(request)},
                         ["OrderDenied"], AuditOutcome.DENIED)
-        row = oms.get_order(s, result.id)
+        row = result
         if row.status == OrderStatus.SUBMITTED.value and venue == self.venue.name:
             self.venue.execute(s, row, now)
         order = oms.to_order(row)

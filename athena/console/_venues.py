@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from athena.auth import Permission
@@ -39,6 +40,9 @@ __all__ = ["VENUES", "VenueConfig", "VenuesMixin"]
 
 VENUES = (PAPER_VENUE, *SUPPORTED_EXCHANGES)
 _KEY = "venue"
+# Built once: every order reads which venue it goes to.
+_VENUE_SETTINGS = select_columns(col(SettingRow.key), col(SettingRow.value)).where(
+    col(SettingRow.key).in_([_KEY, "trading_mode"]))
 _SYMBOL = re.compile(r"[A-Z0-9]{1,20}/[A-Z0-9]{1,20}")
 
 
@@ -58,12 +62,13 @@ class VenueConfig:
 
 
 def _read(s: Session) -> VenueConfig:
-    found = {r.key: r for r in s.exec(select(SettingRow).where(col(SettingRow.key).in_([_KEY, "trading_mode"])))}
-    row, mode = found.get(_KEY), found.get("trading_mode")
-    sandbox = (mode.value if mode else TradingMode.PAPER.value) != TradingMode.LIVE.value
-    if row is None:
+    s.flush()
+    found: dict[str, str] = {key: value for key, value in s.connection().execute(_VENUE_SETTINGS)}
+    venue, mode = found.get(_KEY), found.get("trading_mode", TradingMode.PAPER.value)
+    sandbox = mode != TradingMode.LIVE.value
+    if venue is None:
         return VenueConfig(PAPER_VENUE, sandbox=sandbox)
-    data = json.loads(row.value)
+    data = json.loads(venue)
     return VenueConfig(data["name"], tuple(data.get("symbols", ())), data.get("api_url"), sandbox)
 
 

@@ -13,9 +13,12 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import Row, bindparam, insert, update
 from sqlalchemy import select as select_columns
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from athena.clock import utc
@@ -59,6 +62,18 @@ PAPER_VENUE = "paper"
 _TRANSITIONS = OrderTransitionRow.__table__  # type: ignore[attr-defined]
 _OPEN = [status.value for status in OrderStatus if status.is_open]
 
+# Built once: building a statement costs more than running it, and an order runs several.
+_INSERT_ORDER = insert(OrderRow).returning(col(OrderRow.id))
+_ID_BY_CLIENT_ID = select_columns(col(OrderRow.id)).where(col(OrderRow.client_order_id) == bindparam("client_id"))
+_INSTRUMENT = select_columns(col(InstrumentRow.venue), col(InstrumentRow.tick_size), col(InstrumentRow.lot_size),
+                             col(InstrumentRow.min_quantity)).where(col(InstrumentRow.symbol) == bindparam("symbol"))
+_THIS_ORDER = col(OrderRow.id) == bindparam("order_id")
+_MOVE = update(OrderRow).where(_THIS_ORDER).values(
+    status=bindparam("new_status"), updated_at=bindparam("new_updated_at"), reason=bindparam("new_reason"))
+_FILLED = update(OrderRow).where(_THIS_ORDER).values(
+    filled_quantity=bindparam("new_filled"), average_price=bindparam("new_average"))
+_INSERT_FILL = insert(FillRow).returning(col(FillRow.id))
+
 
 def to_order(row: OrderRow) -> Order:
     """Turn a stored row into an Order value."""
@@ -76,13 +91,21 @@ def transition(s: Session, row: OrderRow, target: OrderStatus, now: datetime, re
     current = OrderStatus(row.status)
     if not can_transition(current, target):
         raise InvalidTransition(row.id or 0, current.value, target.value)
-    row.status, row.updated_at = target.value, now
-    if reason:
-        row.reason = reason
-    s.add(row)
     if row.id is None:
+        s.add(row)
         s.flush()
+    kept = reason or row.reason
+    s.connection().execute(_MOVE, {"order_id": row.id, "new_status": target.value, "new_updated_at": now,
+                                   "new_reason": kept})
+    _stored(row, status=target.value, updated_at=now, reason=kept)
     _record_transition(s, row.id or 0, row.client_order_id, row.symbol, current, target, reason, now)
+
+
+def _stored(row: OrderRow, **values: object) -> None:
+    # The row was written with a Core statement: set its attributes as loaded, so the session
+    # does not write them again.
+    for name, value in values.items():
+        set_committed_value(row, name, value)
 
 
 def _record_transition(s: Session, order_id: int, client_order_id: str, symbol: str, current: OrderStatus,
@@ -104,7 +127,8 @@ def _reduces(s: Session, request: OrderRequest) -> bool:
     return held != 0 and request.side.sign * held < 0 and request.quantity <= abs(held)
 
 
-def _policy(s: Session, request: OrderRequest, instrument: InstrumentRow | None) -> tuple[DenialReason, str] | None:
+def _policy(s: Session, request: OrderRequest,
+            instrument: Row[str, Decimal, Decimal, Decimal] | None) -> tuple[DenialReason, str] | None:
     if instrument is None:
         return DenialReason.UNKNOWN_SYMBOL, f"no instrument {request.symbol} on this venue"
     if request.quantity < instrument.min_quantity:
@@ -127,45 +151,57 @@ Check = Callable[[Session, OrderRequest], tuple[DenialReason, str] | None]
 
 
 def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, venue: str,
-           checks: Sequence[Check] = ()) -> Order | OrderDenied:
+           checks: Sequence[Check] = ()) -> OrderRow | OrderDenied:
     """Check and store a new order (SUBMITTED) or a denied one; same client id returns the first order.
+
+    Returns the stored row of the accepted order (the first one, for a repeated client id), for
+    the venue to work on in the same transaction, or the denial.
 
     ``checks`` run after the venue rules and trading states (the mandate checks, for instance);
     the first that returns a reason denies the order.
     """
     client_id = request.client_order_id or f"ath-{uuid.uuid4().hex[:20]}"
+    s.flush()
+    conn = s.connection()
     # A generated id is new (the unique index still guards it); only a caller's id may repeat.
-    existing = None if request.client_order_id is None else s.exec(
-        select(OrderRow).where(OrderRow.client_order_id == client_id)).first()
-    if existing is not None:
+    existing_id = None if request.client_order_id is None else conn.execute(
+        _ID_BY_CLIENT_ID, {"client_id": client_id}).scalar()
+    if existing_id is not None:
+        existing = get_order(s, int(existing_id))
         same = OrderRequest(existing.symbol, Side(existing.side), existing.quantity, OrderType(existing.type),
                             existing.price, existing.stop_price, TimeInForce(existing.tif), client_id,
                             existing.strategy).fingerprint() == request.fingerprint()
         if same:
-            return to_order(existing)
+            return existing
         return OrderDenied(existing.id or 0, client_id, DenialReason.DUPLICATE_CLIENT_ORDER_ID,
                            f"client order id {client_id} was already used for a different order")
-    instrument = s.get(InstrumentRow, request.symbol)
+    instrument = conn.execute(_INSTRUMENT, {"symbol": request.symbol}).first()
     if instrument is not None and venue != PAPER_VENUE and instrument.venue != venue:
         instrument = None
-    row = OrderRow(
-        client_order_id=client_id, symbol=request.symbol, side=request.side.value, type=request.type.value,
-        quantity=request.quantity, price=request.price, stop_price=request.stop_price, tif=request.tif.value,
-        strategy=request.strategy, status=OrderStatus.NEW.value, filled_quantity=Decimal(0), venue=venue,
-        requested_by=requested_by, created_at=now, updated_at=now,
-    )
-    s.add(row)
-    s.flush()
     denial = _policy(s, request, instrument)
     for check in checks:
         if denial is not None:
             break
         denial = check(s, request)
+    status = OrderStatus.SUBMITTED if denial is None else OrderStatus.DENIED
+    reason = None if denial is None else f"{denial[0].value}: {denial[1]}"
+    values: dict[str, Any] = {
+        "client_order_id": client_id, "symbol": request.symbol, "side": request.side.value,
+        "type": request.type.value, "quantity": request.quantity, "price": request.price,
+        "stop_price": request.stop_price, "tif": request.tif.value, "strategy": request.strategy,
+        "status": status.value, "filled_quantity": Decimal(0), "average_price": None, "venue": venue,
+        "reason": reason, "requested_by": requested_by, "created_at": now, "updated_at": now,
+    }
+    # One Core INSERT of the order as the checks left it; the row object joins the session as if
+    # loaded, so later transitions and fills in this transaction work on it.
+    order_id: int = conn.execute(_INSERT_ORDER, values).scalar_one() or 0
+    row = OrderRow(id=order_id, **values)
+    make_transient_to_detached(row)
+    s.add(row)
+    _record_transition(s, order_id, client_id, request.symbol, OrderStatus.NEW, status, reason, now)
     if denial is not None:
-        transition(s, row, OrderStatus.DENIED, now, f"{denial[0].value}: {denial[1]}")
-        return OrderDenied(row.id or 0, client_id, denial[0], denial[1])
-    transition(s, row, OrderStatus.SUBMITTED, now)
-    return to_order(row)
+        return OrderDenied(order_id, client_id, denial[0], denial[1])
+    return row
 
 
 def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fee: Decimal, now: datetime, *,
@@ -186,13 +222,12 @@ def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fe
     book_fill(s, row.symbol, row.strategy, Side(row.side).sign * quantity, price, cash_fee, now, base_fee)
     filled = row.filled_quantity + quantity
     average = ((row.average_price or Decimal(0)) * row.filled_quantity + price * quantity) / filled
-    row.filled_quantity, row.average_price = filled, average
-    # A core insert (not a flush) so the order's pending changes and events are written in one
-    # batch later, after the ledger head is locked.
-    fill_id = s.connection().execute(insert(FillRow).values(
-        order_id=row.id or 0, symbol=row.symbol, side=row.side, quantity=quantity, price=price, fee=fee, ts=now,
-        fee_currency=fee_currency, fee_native=fee_native,
-    ).returning(col(FillRow.id))).scalar_one()
+    conn = s.connection()
+    conn.execute(_FILLED, {"order_id": row.id, "new_filled": filled, "new_average": average})
+    _stored(row, filled_quantity=filled, average_price=average)
+    fill_id = conn.execute(_INSERT_FILL, {
+        "order_id": row.id or 0, "symbol": row.symbol, "side": row.side, "quantity": quantity, "price": price,
+        "fee": fee, "ts": now, "fee_currency": fee_currency, "fee_native": fee_native}).scalar_one()
     transition(s, row, OrderStatus.FILLED if filled == row.quantity else OrderStatus.PARTIALLY_FILLED, now)
     publish(s, ts=now, type="OrderFilled", subject=f"order:{row.id}", audit_seq=None,
             payload={"order_id": row.id, "symbol": row.symbol, "side": row.side, "quantity": str(quantity),

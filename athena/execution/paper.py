@@ -20,6 +20,7 @@ from decimal import Decimal
 from sqlmodel import Session, col, select
 
 from athena.config import TradingSettings
+from athena.execution.marks import last_mark
 from athena.execution.oms import PAPER_VENUE, record_fill, transition
 from athena.model import OrderStatus, OrderType, Side, TimeInForce, to_decimal
 from athena.store import InstrumentRow, MarkRow, OrderRow
@@ -89,8 +90,8 @@ class PaperVenue:
         transition(s, row, OrderStatus.OPEN, now)
         if self.participation is not None:
             return
-        mark = s.get(MarkRow, row.symbol)
-        filled = self._match(s, row, mark.price, now, None) if mark is not None else Decimal(0)
+        mark = last_mark(s, row.symbol)
+        filled = self._match(s, row, mark[0], now, None) if mark is not None else Decimal(0)
         if not filled and row.tif == TimeInForce.IOC.value:
             transition(s, row, OrderStatus.CANCELLED, now, "IOC order could not fill at once")
 

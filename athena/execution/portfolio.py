@@ -20,14 +20,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from sqlalchemy import bindparam, update
 from sqlalchemy import select as select_columns
-from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
+from athena.execution.marks import mark_prices
 from athena.model import Holding, Side, fee_parts
-from athena.store import FillRow, MarkRow, OrderRow, PositionRow, SettingRow
+from athena.store import FillRow, OrderRow, PositionRow, SettingRow
 
 __all__ = [
     "DEFAULT_PAPER_CASH",
@@ -138,6 +139,19 @@ class Book:
         return PortfolioView(self.cash, positions, sum(self.realized.values(), ZERO), sum(self.fees.values(), ZERO))
 
 
+_HOLDING_COLUMNS = (col(PositionRow.symbol), col(PositionRow.quantity), col(PositionRow.average_price),
+                    col(PositionRow.realized_pnl), col(PositionRow.fees), col(PositionRow.cash_flow))
+# Built once: every fill moves two holdings, and building statements costs more than running them.
+_AT = (col(PositionRow.book) == bindparam("at_book"), col(PositionRow.symbol) == bindparam("at_symbol"))
+_HOLDING_LOCKED = select_columns(*_HOLDING_COLUMNS).where(*_AT).with_for_update()
+_OPEN_SQLITE = sqlite_insert(PositionRow).on_conflict_do_nothing()
+_OPEN_PG = pg_insert(PositionRow).on_conflict_do_nothing()
+_MOVE_HOLDING = update(PositionRow).where(*_AT).values(
+    quantity=bindparam("new_quantity"), average_price=bindparam("new_average_price"),
+    realized_pnl=bindparam("new_realized_pnl"), fees=bindparam("new_fees"), cash_flow=bindparam("new_cash_flow"),
+    updated_at=bindparam("new_updated_at"))
+
+
 def book_key(strategy: str | None) -> str:
     """Return the ``positions`` book of a strategy (``global`` for the whole portfolio)."""
     return GLOBAL_BOOK if strategy is None else f"strategy:{strategy}"
@@ -153,18 +167,17 @@ def book_fill(s: Session, symbol: str, strategy: str | None, signed_quantity: De
     """
     conn = s.connection()
     for book in sorted({GLOBAL_BOOK, book_key(strategy)}):
-        held = _holdings(s, book, symbol, lock=True).get(symbol)
-        if held is None:
-            insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-            conn.execute(insert(PositionRow).values(book=book, symbol=symbol, quantity=ZERO, average_price=ZERO,
-                                                    realized_pnl=ZERO, fees=ZERO, cash_flow=ZERO, updated_at=now)
-                         .on_conflict_do_nothing())
-            held = _holdings(s, book, symbol, lock=True)[symbol]
-        after = held.apply(signed_quantity, price, fee, base_fee)
-        conn.execute(update(PositionRow).where(col(PositionRow.book) == book, col(PositionRow.symbol) == symbol)
-                     .values(quantity=after.quantity, average_price=after.average_price,
-                             realized_pnl=after.realized_pnl, fees=after.fees, cash_flow=after.cash_flow,
-                             updated_at=now))
+        key = {"at_book": book, "at_symbol": symbol}
+        found = conn.execute(_HOLDING_LOCKED, key).first()
+        if found is None:
+            opening = _OPEN_PG if conn.dialect.name == "postgresql" else _OPEN_SQLITE
+            conn.execute(opening, {"book": book, "symbol": symbol, "quantity": ZERO, "average_price": ZERO,
+                                   "realized_pnl": ZERO, "fees": ZERO, "cash_flow": ZERO, "updated_at": now})
+            found = conn.execute(_HOLDING_LOCKED, key).one()
+        after = Holding(*found[1:]).apply(signed_quantity, price, fee, base_fee)
+        conn.execute(_MOVE_HOLDING, {**key, "new_quantity": after.quantity, "new_average_price": after.average_price,
+                                     "new_realized_pnl": after.realized_pnl, "new_fees": after.fees,
+                                     "new_cash_flow": after.cash_flow, "new_updated_at": now})
 
 
 def holdings(s: Session, strategy: str | None = None) -> dict[str, Holding]:
@@ -173,9 +186,7 @@ def holdings(s: Session, strategy: str | None = None) -> dict[str, Holding]:
 
 
 def _holdings(s: Session, book: str, symbol: str | None, *, lock: bool) -> dict[str, Holding]:
-    stmt = select_columns(col(PositionRow.symbol), col(PositionRow.quantity), col(PositionRow.average_price),
-                  col(PositionRow.realized_pnl), col(PositionRow.fees), col(PositionRow.cash_flow)).where(
-        col(PositionRow.book) == book)
+    stmt = select_columns(*_HOLDING_COLUMNS).where(col(PositionRow.book) == book)
     if symbol is not None:
         stmt = stmt.where(col(PositionRow.symbol) == symbol)
     if lock:
@@ -198,7 +209,7 @@ def portfolio(s: Session, starting_cash: Decimal, strategy: str | None = None) -
                                                                               held.realized_pnl)
         book.fees[symbol] = held.fees
         book.cash -= held.cash_flow
-    return book.view(_marks(s))
+    return book.view(mark_prices(s))
 
 
 def replay_portfolio(s: Session, starting_cash: Decimal, strategy: str | None = None) -> PortfolioView:
@@ -207,11 +218,7 @@ def replay_portfolio(s: Session, starting_cash: Decimal, strategy: str | None = 
     for fill in _fills(s, strategy):
         book.apply(fill.symbol, Side(fill.side).sign * fill.quantity, fill.price,
                    *fee_parts(fill.symbol, fill.fee, fill.fee_currency, fill.fee_native))
-    return book.view(_marks(s))
-
-
-def _marks(s: Session) -> dict[str, Decimal]:
-    return {row.symbol: row.price for row in s.exec(select(MarkRow))}
+    return book.view(mark_prices(s))
 
 
 def starting_cash(s: Session) -> Decimal:

@@ -6,9 +6,12 @@ import json
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, func, select
 
 from athena.clock import utc
+from athena.execution.marks import last_mark
 from athena.execution.oms import Check
 from athena.execution.portfolio import PortfolioView, portfolio, starting_cash
 from athena.model import DenialReason, OrderRequest, OrderStatus
@@ -19,6 +22,11 @@ from athena.store import DeploymentRow, LimitRow, MarkRow, OrderRow, SnapshotRow
 
 __all__ = ["limit_from_row", "limits_of", "mandate_check", "scope_figures", "stale_marks", "stale_price_check"]
 
+# Built once: every order reads the limits of its scopes.
+_LIMITS = (select_columns(col(LimitRow.scope), col(LimitRow.kind), col(LimitRow.breach), col(LimitRow.warn),
+                          col(LimitRow.action), col(LimitRow.symbols))
+           .where(col(LimitRow.scope).in_(bindparam("scopes", expanding=True))).order_by(col(LimitRow.id)))
+
 
 def limit_from_row(row: LimitRow) -> Limit:
     """Turn a stored row into a Limit."""
@@ -27,9 +35,10 @@ def limit_from_row(row: LimitRow) -> Limit:
 
 
 def limits_of(s: Session, scopes: list[str]) -> list[Limit]:
-    """Return the limits of ``scopes``."""
-    return [limit_from_row(row) for row in s.exec(select(LimitRow).where(col(LimitRow.scope).in_(scopes))
-                                          .order_by(col(LimitRow.id)))]
+    """Return the limits of ``scopes``, in the order they were first set."""
+    s.flush()
+    return [Limit(scope, LimitKind(kind), breach, warn, BreachAction(action), tuple(json.loads(symbols)))
+            for scope, kind, breach, warn, action, symbols in s.connection().execute(_LIMITS, {"scopes": scopes})]
 
 
 def _scope_view(s: Session, scope: str) -> tuple[PortfolioView, Decimal]:
@@ -62,10 +71,10 @@ def stale_price_check(now: datetime, max_age_s: float) -> Check:
     A symbol that never had a price is left to the other checks (a limit order may rest without one).
     """
     def check(s: Session, request: OrderRequest) -> tuple[DenialReason, str] | None:
-        mark = s.get(MarkRow, request.symbol)
+        mark = last_mark(s, request.symbol)
         if mark is None:
             return None
-        age = (now - utc(mark.ts)).total_seconds()
+        age = (now - mark[1]).total_seconds()
         if age <= max_age_s:
             return None
         return DenialReason.STALE_PRICE, (f"the last price of {request.symbol} is {age:.1f} s old (limit "
@@ -78,10 +87,15 @@ def mandate_check(now: datetime) -> Check:
     """Return the OMS check that applies the global and the order's strategy limits."""
     def check(s: Session, request: OrderRequest) -> tuple[DenialReason, str] | None:
         scopes = [GLOBAL] + ([strategy_scope(request.strategy)] if request.strategy else [])
-        mark = s.get(MarkRow, request.symbol)
-        price = request.price if request.price is not None and mark is None else (mark.price if mark else None)
+        by_scope: dict[str, list[Limit]] = {}
+        for limit in limits_of(s, scopes):
+            by_scope.setdefault(limit.scope, []).append(limit)
+        if not by_scope:
+            return None
+        mark = last_mark(s, request.symbol)
+        price = request.price if request.price is not None and mark is None else (mark[0] if mark else None)
         for scope in scopes:
-            limits = [lim for lim in limits_of(s, [scope])]
+            limits = by_scope.get(scope, [])
             if not limits:
                 continue
             view, _ = _scope_view(s, scope)

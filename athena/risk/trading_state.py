@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
+from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
 from athena.model import TradingState
@@ -31,11 +32,14 @@ def strategy_scope(name: str) -> str:
     return f"strategy:{name}"
 
 
+# Built once: every order acceptance reads the states.
+_STATE = select_columns(col(TradingStateRow.state)).where(col(TradingStateRow.scope) == bindparam("scope"))
+_STATE_SHARED = _STATE.with_for_update(read=True)
+
+
 def _state(s: Session, scope: str, lock: bool) -> TradingState | None:
-    stmt = select(col(TradingStateRow.state)).where(col(TradingStateRow.scope) == scope)
-    if lock:
-        stmt = stmt.with_for_update(read=True)
-    state = s.exec(stmt).first()
+    s.flush()
+    state = s.connection().execute(_STATE_SHARED if lock else _STATE, {"scope": scope}).scalar()
     return TradingState(state) if state else None
 
 

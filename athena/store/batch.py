@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, event, insert
+from sqlalchemy import Insert, Table, event, insert
 from sqlalchemy.orm import Session
 
 __all__ = ["add_batched", "write_batched"]
 
 _AT_FLUSH = "athena_batched_rows"
 _AT_COMMIT = "athena_batched_rows_at_commit"
+_INSERTS: dict[Table, Insert] = {}
 
 
 def add_batched(session: Session, table: Table, values: dict[str, Any], *, at_commit: bool = False) -> None:
@@ -31,7 +32,10 @@ def write_batched(session: Session, *, at_commit: bool = False) -> None:
     for key in (_AT_FLUSH, _AT_COMMIT) if at_commit else (_AT_FLUSH,):
         pending: dict[Table, list[dict[str, Any]]] | None = session.info.pop(key, None)
         for table, rows in (pending or {}).items():
-            session.connection().execute(insert(table), rows)
+            stmt = _INSERTS.get(table)
+            if stmt is None:
+                stmt = _INSERTS[table] = insert(table)
+            session.connection().execute(stmt, rows)
 
 
 def _before_flush(session: Session, _context: Any, _instances: Any) -> None:

@@ -29,7 +29,7 @@ from athena.model import (
     Side,
     TradingState,
 )
-from athena.store import OrderTransitionRow
+from athena.store import OrderRow, OrderTransitionRow
 from athena.testing import ADMIN_PASSWORD, totp_now
 from athena.testing.load import hammer_orders
 from athena.workspace import Workspace
@@ -72,8 +72,8 @@ def test_engage_when_orders_open_cancels_each_in_the_engaging_transaction_with_i
     with workspace.store.write() as s:  # accepted but not yet taken by the venue
         waiting = oms.accept(s, OrderRequest("BTC/USDT", Side.BUY, Decimal("0.1"), OrderType.LIMIT, Decimal("300")),
                              "tom", workspace.clock.now(), "paper")
-    assert isinstance(waiting, Order) and waiting.status is OrderStatus.SUBMITTED
-    ids = sorted([o.id for o in resting if isinstance(o, Order)] + [waiting.id])
+    assert isinstance(waiting, OrderRow) and waiting.status == OrderStatus.SUBMITTED.value
+    ids = sorted([o.id for o in resting if isinstance(o, Order)] + [waiting.id or 0])
     since = desk["admin"].events_since(0, limit=10_000)[-1].id
     assert desk["rita"].engage_kill_switch("drill") == 3
     cancel_all, engage = desk["admin"].audit(AuditFilter(limit=2))
