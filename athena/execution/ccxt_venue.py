@@ -6,9 +6,10 @@ the Athena tree; and retries only retryable failures (network, timeout, rate lim
 unavailable) with exponential backoff, always with the same client order id. A create that may
 have reached the exchange is looked up by its client order id before it is sent again, so one id
 never makes two orders. A stop must wait on the right side of the last price (a buy stop above
-it, a sell stop below): bybit reads a spot trigger's direction from that side, and binance refuses a
-stop that would trigger at once. Reconciliation lives in :mod:`athena.execution.venue_reconcile`, encrypted
-API keys in :mod:`athena.execution.venue_credentials`. ccxt is imported only by functions that need it.
+it, a sell stop below): bybit reads a spot trigger's direction from that side, and binance refuses
+a stop that would trigger at once. Reconciliation lives in :mod:`athena.execution.venue_reconcile`,
+encrypted API keys in :mod:`athena.execution.venue_credentials`. ccxt is imported only by functions
+that need it.
 """
 
 from __future__ import annotations

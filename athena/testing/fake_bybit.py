@@ -282,12 +282,13 @@ class FakeBybit(FakeVenue):
         if not open_ones:
             raise self._refuse("cancel_unknown")
         order = open_ones[-1]
-        if order.status != "UNTRIGGERED":
-            self._close(order, "CANCELED")
-        else:
+        if order.status == "UNTRIGGERED":
+            # Only a tpslOrder holds a reservation before its trigger.
             if order.condition == "tpslOrder":
                 self._release(order)
             order.status, order.update_time = "CANCELED", now_ms()
+        else:
+            self._close(order, "CANCELED")
         return {"orderId": str(order.id), "orderLinkId": order.client_id}
 
     def _order_json(self, o: VenueOrder) -> dict[str, Any]:
