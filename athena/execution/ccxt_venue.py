@@ -5,8 +5,11 @@ notional before anything is sent, so the exchange never has to reject them; maps
 the Athena tree; and retries only retryable failures (network, timeout, rate limit, exchange
 unavailable) with exponential backoff, always with the same client order id. A create that may
 have reached the exchange is looked up by its client order id before it is sent again, so one id
-never makes two orders. Reconciliation lives in :mod:`athena.execution.venue_reconcile`, encrypted
-API keys in :mod:`athena.execution.venue_credentials`. ccxt is imported only by functions that need it.
+never makes two orders. A stop must wait on the right side of the last price (a buy stop above
+it, a sell stop below): bybit reads a spot trigger's direction from that side, and binance refuses
+a stop that would trigger at once. Reconciliation lives in :mod:`athena.execution.venue_reconcile`,
+encrypted API keys in :mod:`athena.execution.venue_credentials`. ccxt is imported only by functions
+that need it.
 """
 
 from __future__ import annotations
@@ -381,7 +384,9 @@ class CcxtVenue:
         price : Decimal, optional
             Limit price, on the tick; required for limit orders.
         stop_price : Decimal, optional
-            Trigger price, on the tick; required for stop orders.
+            Trigger price, on the tick; required for stop orders. A buy stop triggers when the price
+            rises to it and a sell stop when it falls to it, so it must be above (buy) or below
+            (sell) the last price when the order is first sent.
         tif : TimeInForce or str
             ``GTC`` or ``IOC`` for limit orders.
 
@@ -393,7 +398,8 @@ class CcxtVenue:
         Raises
         ------
         VenueRejected
-            Refused locally (rules, duplicate id with other content) or by the exchange.
+            Refused locally (rules, duplicate id with other content, a stop on the wrong side of the
+            last price: reason ``INVALID``) or by the exchange.
         VenueAuthFailed
             The exchange refused the key.
         VenueUnavailable
@@ -417,6 +423,8 @@ class CcxtVenue:
         if known is not None and known != fingerprint:
             raise VenueRejected(f"client order id {client_order_id!r} was already used for another order",
                                 DenialReason.DUPLICATE_CLIENT_ORDER_ID)
+        if kind is OrderType.STOP and stop_price is not None and known is None:
+            self._check_trigger(symbol, side, stop_price)
         self._submitted[client_order_id] = fingerprint
         params: dict[str, Any] = {"clientOrderId": client_order_id}
         if kind is OrderType.LIMIT:
@@ -429,6 +437,18 @@ class CcxtVenue:
         except (VenueRejected, VenueAuthFailed):
             del self._submitted[client_order_id]
             raise
+
+    def _check_trigger(self, symbol: str, side: Side, stop_price: Decimal) -> None:
+        # bybit has no trigger direction for spot: it triggers on the price reaching the trigger from
+        # the side it is on now, so a sell stop above the price would wait for a rise, a take-profit.
+        last = self.last_price(symbol)
+        shown = f"{last.normalize():f}"
+        if side is Side.BUY and stop_price <= last:
+            raise VenueRejected(f"a buy stop on {symbol} triggers when the price rises to stop_price, so stop_price "
+                                f"must be above the last price {shown}, was {stop_price}", "INVALID")
+        if side is Side.SELL and stop_price >= last:
+            raise VenueRejected(f"a sell stop on {symbol} triggers when the price falls to stop_price, so stop_price "
+                                f"must be below the last price {shown}, was {stop_price}", "INVALID")
 
     def _create(self, cid: str, symbol: str, side: Side, ccxt_type: str, quantity: Decimal,
                 price: Decimal | None, params: dict[str, Any], maybe_sent: bool) -> VenueAck:
@@ -470,7 +490,7 @@ class CcxtVenue:
         """
         params = self._id_params(client_order_id, venue_order_id)
         try:
-            raw = self._retrying("cancel", lambda: self.exchange.cancel_order(venue_order_id, symbol, dict(params)))
+            raw = self._cancel_once(symbol, venue_order_id, params)
         except (VenueRejected, VenueOrderNotFound):
             # A retried cancel may find the order already cancelled by its first attempt.
             ack = self.fetch_order(symbol, client_order_id=client_order_id, venue_order_id=venue_order_id)
@@ -478,6 +498,20 @@ class CcxtVenue:
                 raise
             return ack
         return self._known(raw, symbol, client_order_id)
+
+    def _cancel_once(self, symbol: str, venue_order_id: str | None, params: dict[str, Any]) -> Any:
+        def cancel(extra: dict[str, Any]) -> Any:
+            request = {**params, **extra}
+            return self._retrying("cancel", lambda: self.exchange.cancel_order(venue_order_id, symbol, request))
+
+        if self.name != "bybit":
+            return cancel({})
+        try:
+            return cancel({})
+        except VenueOrderNotFound:
+            # bybit looks for a spot order under one orderFilter, which ccxt sends as "Order" unless
+            # told `trigger`: a conditional (stop) order is found only as "StopOrder".
+            return cancel({"trigger": True})
 
     def fetch_order(
         self, symbol: str, *, client_order_id: str | None = None, venue_order_id: str | None = None

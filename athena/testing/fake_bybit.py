@@ -10,6 +10,16 @@ hooks of :class:`~athena.testing.fake_venue.FakeVenue` with the fake Binance and
 ``{"retCode", "retMsg", "result", "retExtInfo", "time"}`` with HTTP 200, refusals carrying Bybit's
 ``retCode``; rate limits are HTTP 403.
 
+Conditional spot orders are taken as Bybit takes them: ``orderFilter`` ``StopOrder`` (nothing is
+reserved until the trigger; a trigger the balance cannot cover leaves the order ``Rejected``) or
+``tpslOrder`` (reserved at once), a ``triggerPrice``, and ``orderType`` ``Market`` or ``Limit``.
+As on Bybit spot, no ``triggerDirection`` is read: the order triggers when the last price rises to
+the trigger if it was placed above the last price, and when it falls to it if placed below. It waits
+as ``Untriggered`` (listed among the open orders), triggers on :meth:`FakeBybit.fill_at`, then
+trades as a market or limit order. Cancelling, and listing with ``orderFilter``, find it only under
+its own filter (a cancel without one looks among plain orders, as ccxt's does); cancelled before
+its trigger it is ``Deactivated``.
+
 Signed requests are checked as Bybit checks them: ``X-BAPI-API-KEY`` must be the configured key,
 ``X-BAPI-TIMESTAMP`` within ``X-BAPI-RECV-WINDOW`` of now, and ``X-BAPI-SIGN`` the hex
 HMAC-SHA256, with the configured secret, of timestamp + key + recv window + the query string (GET)
@@ -21,18 +31,31 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qsl
 
-from athena.testing.fake_venue import ApiError, Failure, FakeMarket, FakeVenue, VenueOrder, fmt, now_ms, point_at
+from athena.testing.fake_venue import (
+    OPEN_STATUSES,
+    ApiError,
+    Failure,
+    FakeMarket,
+    FakeVenue,
+    VenueOrder,
+    fmt,
+    now_ms,
+    point_at,
+)
 
 __all__ = ["FakeBybit", "connect_bybit"]
 
 _INTERVALS = {"1": 60, "3": 180, "5": 300, "15": 900, "30": 1800, "60": 3600, "120": 7200, "240": 14400,
               "360": 21600, "720": 43200, "D": 86400, "W": 604800}
 _STATUS = {"NEW": "New", "PARTIALLY_FILLED": "PartiallyFilled", "FILLED": "Filled", "CANCELED": "Cancelled",
-           "EXPIRED": "Cancelled"}
+           "EXPIRED": "Cancelled", "UNTRIGGERED": "Untriggered", "REJECTED": "Rejected"}
+_FILTERS = ("Order", "StopOrder", "tpslOrder")
+# How an order record names each kind of conditional spot order.
+_STOP_ORDER_TYPE = {"StopOrder": "Stop", "tpslOrder": "tpslOrder"}
 _BYBIT_ERRORS: dict[str, tuple[int, int, str]] = {
     "symbol": (200, 170121, "Invalid symbol."),
     "duplicate": (200, 110072, "OrderLinkedID is duplicate"),
@@ -60,6 +83,19 @@ class FakeBybit(FakeVenue):
     def connect(self, api_key: str | None = None, secret: str | None = None) -> Any:
         """Return a real ``ccxt.bybit`` pointed at the server (see :func:`connect_bybit`)."""
         return connect_bybit(self, api_key, secret)
+
+    def fill_at(self, symbol: str, price: Decimal | str) -> int:
+        """Move the price of ``symbol``, trigger the conditional orders it reaches, fill orders; return fills made."""
+        with self._lock:
+            market = self._market(symbol.replace("/", ""))
+            value = Decimal(price)
+            self._prices[market.id] = value
+            made = 0
+            for order in list(self._orders.values()):
+                if order.market is market and order.status == "UNTRIGGERED" and (
+                        value >= order.stop_price if order.rises else value <= order.stop_price):
+                    made += self._trigger(order, value)
+            return made + super().fill_at(symbol, value)
 
     def _error(self, err: ApiError) -> tuple[int, Any]:
         return err.status, {"retCode": err.code, "retMsg": err.msg, "result": {}, "retExtInfo": {}, "time": now_ms()}
@@ -107,14 +143,12 @@ class FakeBybit(FakeVenue):
             return self._bybit_cancel(params)
         if (method, path) == ("GET", "/v5/order/realtime"):
             return {"category": "spot", "nextPageCursor": "",
-                    "list": [self._order_json(o) for o in self._selected(params)
-                             if o.status in ("NEW", "PARTIALLY_FILLED")][::-1]}
+                    "list": [self._order_json(o) for o in self._filtered(params) if o.status in OPEN_STATUSES][::-1]}
         if (method, path) == ("GET", "/v5/order/history"):
             wanted = params.get("orderStatus")
             return {"category": "spot", "nextPageCursor": "",
-                    "list": [self._order_json(o) for o in self._selected(params)
-                             if o.status not in ("NEW", "PARTIALLY_FILLED")
-                             and wanted in (None, _STATUS[o.status])][::-1]}
+                    "list": [self._order_json(o) for o in self._filtered(params)
+                             if o.status not in OPEN_STATUSES and wanted in (None, _bybit_status(o))][::-1]}
         if (method, path) == ("GET", "/v5/execution/list"):
             return {"category": "spot", "nextPageCursor": "", "list": self._executions(params)}
         if (method, path) == ("GET", "/v5/account/wallet-balance"):
@@ -178,17 +212,56 @@ class FakeBybit(FakeVenue):
         side, kind = str(params.get("side", "")).upper(), str(params.get("orderType", "")).upper()
         if side not in ("BUY", "SELL") or kind not in ("LIMIT", "MARKET"):
             raise ApiError(200, 10001, "params error: side or orderType invalid")
-        if params.get("orderFilter") == "StopOrder" or "triggerPrice" in params:
-            raise ApiError(200, 10001, "params error: this fake takes no conditional orders")
+        condition = str(params.get("orderFilter") or "Order")
+        if condition not in _FILTERS:
+            raise ApiError(200, 170202, "Invalid orderFilter parameter.")
+        if condition == "Order" and str(params.get("triggerPrice") or "0") != "0":
+            raise ApiError(200, 170130, "Data sent for parameter 'triggerPrice' is not valid.")
         if kind == "MARKET" and side == "BUY" and params.get("marketUnit") != "baseCoin":
             raise ApiError(200, 10001, "params error: this fake sizes market buys in baseCoin only")
         if kind == "LIMIT" and "price" not in params:
             raise ApiError(200, 10001, "params error: price is required for limit orders")
         quantity, price = Decimal(str(params.get("qty", "0"))), Decimal(str(params.get("price", "0")))
         client_id = str(params.get("orderLinkId") or f"fake{self._next_id}")
-        order = self._place(market, side, kind, client_id, quantity, price if kind == "LIMIT" else Decimal(0),
-                            Decimal(0), str(params.get("timeInForce", "GTC")))
+        price, tif = price if kind == "LIMIT" else Decimal(0), str(params.get("timeInForce", "GTC"))
+        if condition == "Order":
+            order = self._place(market, side, kind, client_id, quantity, price, Decimal(0), tif)
+        else:
+            order = self._conditional(market, side, kind, client_id, quantity, price, tif, condition,
+                                      _trigger_price(params))
         return {"orderId": str(order.id), "orderLinkId": order.client_id}
+
+    def _conditional(self, market: FakeMarket, side: str, kind: str, client_id: str, quantity: Decimal,
+                     price: Decimal, tif: str, condition: str, trigger: Decimal) -> VenueOrder:
+        reference = self._admit(market, client_id, quantity, price, trigger)
+        last = self._prices[market.id]
+        if trigger == last:
+            raise ApiError(200, 170130, "Data sent for parameter 'triggerPrice' is not valid.")
+        if price and trigger > price * Decimal("1.1"):
+            raise ApiError(200, 170204, "trigger price cannot be higher than 110% price.")
+        if price and trigger < price * Decimal("0.9"):
+            raise ApiError(200, 170206, "trigger price cannot be lower than 90% price.")
+        if condition == "tpslOrder":
+            self._reserve(market, side, quantity, reference)
+        order = self._store(market, side, kind, client_id, quantity, price, trigger, tif, reference, "UNTRIGGERED")
+        order.condition, order.rises = condition, trigger > last
+        return order
+
+    def _trigger(self, order: VenueOrder, last: Decimal) -> int:
+        order.triggered, order.update_time = True, now_ms()
+        if order.condition == "StopOrder":
+            order.reserved = order.price or last
+            try:
+                self._reserve(order.market, order.side, order.quantity, order.reserved)
+            except ApiError:
+                # Bybit's "Rejected": triggered, but the order could not be placed.
+                order.status = "REJECTED"
+                return 0
+        order.status = "NEW"
+        made = self._match(order, last)
+        if order.status == "NEW" and (order.tif == "IOC" or order.type == "MARKET"):
+            self._close(order, "EXPIRED")
+        return made
 
     def _selected(self, params: dict[str, Any]) -> list[VenueOrder]:
         market = self._market(str(params["symbol"])) if params.get("symbol") else None
@@ -196,14 +269,26 @@ class FakeBybit(FakeVenue):
         return [o for o in self._orders.values() if market in (None, o.market)
                 and wanted_id in (None, str(o.id)) and wanted_link in (None, o.client_id)]
 
+    def _filtered(self, params: dict[str, Any], default: str | None = None) -> list[VenueOrder]:
+        wanted = params.get("orderFilter") or default
+        if wanted is not None and wanted not in _FILTERS:
+            raise ApiError(200, 170202, "Invalid orderFilter parameter.")
+        return [o for o in self._selected(params) if wanted in (None, o.condition or "Order")]
+
     def _bybit_cancel(self, params: dict[str, Any]) -> dict[str, Any]:
         if not params.get("orderId") and not params.get("orderLinkId"):
             raise ApiError(200, 10001, "params error: orderId or orderLinkId is required")
-        open_ones = [o for o in self._selected(params) if o.status in ("NEW", "PARTIALLY_FILLED")]
+        open_ones = [o for o in self._filtered(params, "Order") if o.status in OPEN_STATUSES]
         if not open_ones:
             raise self._refuse("cancel_unknown")
         order = open_ones[-1]
-        self._close(order, "CANCELED")
+        if order.status == "UNTRIGGERED":
+            # Only a tpslOrder holds a reservation before its trigger.
+            if order.condition == "tpslOrder":
+                self._release(order)
+            order.status, order.update_time = "CANCELED", now_ms()
+        else:
+            self._close(order, "CANCELED")
         return {"orderId": str(order.id), "orderLinkId": order.client_id}
 
     def _order_json(self, o: VenueOrder) -> dict[str, Any]:
@@ -211,12 +296,15 @@ class FakeBybit(FakeVenue):
         average = o.quote_filled / o.filled if o.filled else Decimal(0)
         return {
             "orderId": str(o.id), "orderLinkId": o.client_id, "symbol": o.market.id, "price": fmt(o.price),
-            "qty": fmt(o.quantity), "side": o.side.capitalize(), "orderStatus": _STATUS[o.status],
+            "qty": fmt(o.quantity), "side": o.side.capitalize(), "orderStatus": _bybit_status(o),
             "orderType": o.type.capitalize(), "timeInForce": o.tif, "avgPrice": fmt(average),
-            "leavesQty": fmt(o.quantity - o.filled if o.status in ("NEW", "PARTIALLY_FILLED") else Decimal(0)),
+            "leavesQty": fmt(o.quantity - o.filled if o.status in OPEN_STATUSES else Decimal(0)),
             "cumExecQty": fmt(o.filled), "cumExecValue": fmt(o.quote_filled), "cumExecFee": fmt(fee),
             "cumFeeDetail": {o.fills[0]["commissionAsset"]: fmt(fee)} if o.fills else {},
-            "marketUnit": "baseCoin" if o.type == "MARKET" else "", "triggerPrice": "0", "category": "spot",
+            "marketUnit": "baseCoin" if o.type == "MARKET" else "", "category": "spot",
+            "triggerPrice": fmt(o.stop_price) if o.condition else "0",
+            "triggerDirection": (1 if o.rises else 2) if o.condition else 0,
+            "triggerBy": "LastPrice" if o.condition else "", "stopOrderType": _STOP_ORDER_TYPE.get(o.condition, ""),
             "createdTime": str(o.time), "updatedTime": str(o.update_time),
         }
 
@@ -227,7 +315,8 @@ class FakeBybit(FakeVenue):
              "execId": str(f["tradeId"]), "execPrice": f["price"], "execQty": f["qty"],
              "execValue": fmt(Decimal(f["price"]) * Decimal(f["qty"])), "execFee": f["commission"],
              "feeCoin": f["commissionAsset"], "feeRate": "0.001", "execType": "Trade", "execTime": str(o.update_time),
-             "isMaker": o.type == "LIMIT", "category": "spot"}
+             "isMaker": o.type == "LIMIT", "stopOrderType": _STOP_ORDER_TYPE.get(o.condition, ""),
+             "category": "spot"}
             for o in self._selected(params) for f in o.fills
         ][::-1]
 
@@ -237,6 +326,26 @@ class FakeBybit(FakeVenue):
             {"coin": c, "walletBalance": fmt(self._free.get(c, Decimal(0)) + self._locked.get(c, Decimal(0))),
              "locked": fmt(self._locked.get(c, Decimal(0))), "equity": fmt(self._free.get(c, Decimal(0)))}
             for c in coins]}
+
+
+def _bybit_status(order: VenueOrder) -> str:
+    """Return Bybit's ``orderStatus``: a conditional order cancelled before its trigger is ``Deactivated``."""
+    if order.status == "CANCELED" and order.condition and not order.triggered:
+        return "Deactivated"
+    return _STATUS[order.status]
+
+
+def _trigger_price(params: dict[str, Any]) -> Decimal:
+    raw = params.get("triggerPrice")
+    if raw in (None, ""):
+        raise ApiError(200, 170105, "Parameter 'triggerPrice' was empty.")
+    try:
+        value = Decimal(str(raw))
+    except InvalidOperation:
+        value = Decimal(0)
+    if not value.is_finite() or value <= 0:
+        raise ApiError(200, 170130, "Data sent for parameter 'triggerPrice' is not valid.")
+    return value
 
 
 def connect_bybit(server: FakeBybit, api_key: str | None = None, secret: str | None = None) -> Any:

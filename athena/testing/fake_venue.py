@@ -24,9 +24,11 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import urlsplit
 
-__all__ = ["ApiError", "FakeMarket", "FakeVenue", "Failure", "VenueOrder", "fmt", "now_ms", "point_at"]
+__all__ = ["OPEN_STATUSES", "ApiError", "FakeMarket", "FakeVenue", "Failure", "VenueOrder", "fmt", "now_ms", "point_at"]
 
 _FEE = Decimal("0.001")
+#: Statuses of an order that can still trade: resting in the book, or waiting for its trigger outside it.
+OPEN_STATUSES = ("NEW", "PARTIALLY_FILLED", "UNTRIGGERED")
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,13 @@ class Failure:
 
 @dataclass
 class VenueOrder:
-    """One order in the fake's book; side, type and status use Binance's names."""
+    """One order in the fake's book; side, type and status use Binance's names.
+
+    ``UNTRIGGERED`` is the status of a conditional order that waits for its trigger outside the book;
+    ``condition`` names its kind in the exchange's terms (Bybit's ``StopOrder`` or ``tpslOrder``) and
+    ``rises`` whether it triggers when the price rises to ``stop_price`` (else when it falls).
+    ``triggered`` says a stop order's trigger was reached.
+    """
 
     id: int
     client_id: str
@@ -84,6 +92,9 @@ class VenueOrder:
     reserved: Decimal = Decimal(0)
     fills: list[dict[str, Any]] = field(default_factory=list)
     update_time: int = 0
+    triggered: bool = False
+    condition: str = ""
+    rises: bool = False
 
 
 def fmt(value: Decimal) -> str:
@@ -338,7 +349,19 @@ class FakeVenue:
     def _place(self, market: FakeMarket, side: str, kind: str, client_id: str, quantity: Decimal, price: Decimal,
                stop: Decimal, tif: str) -> VenueOrder:
         """Check, reserve, store and match one order (Binance's side and type names)."""
-        if any(o.client_id == client_id and o.status in ("NEW", "PARTIALLY_FILLED") for o in self._orders.values()):
+        reference = self._admit(market, client_id, quantity, price, stop)
+        self._reserve(market, side, quantity, reference)
+        order = self._store(market, side, kind, client_id, quantity, price, stop, tif, reference)
+        self._match(order, self._prices[market.id])
+        if order.status == "NEW" and (order.tif == "IOC" or kind == "MARKET"):
+            self._close(order, "EXPIRED")
+        if kind == "LIMIT_MAKER" and order.filled:
+            raise self._refuse("maker")
+        return order
+
+    def _admit(self, market: FakeMarket, client_id: str, quantity: Decimal, price: Decimal, stop: Decimal) -> Decimal:
+        """Check one order against the book and the market's filters; return the price its notional is taken at."""
+        if any(o.client_id == client_id and o.status in OPEN_STATUSES for o in self._orders.values()):
             raise self._refuse("duplicate")
         for value in (price, stop):
             if value and value % market.tick:
@@ -350,17 +373,15 @@ class FakeVenue:
         reference = price or stop or self._prices[market.id]
         if quantity * reference < market.min_notional:
             raise self._refuse("notional")
-        self._reserve(market, side, quantity, reference)
+        return reference
+
+    def _store(self, market: FakeMarket, side: str, kind: str, client_id: str, quantity: Decimal, price: Decimal,
+               stop: Decimal, tif: str, reserved: Decimal, status: str = "NEW") -> VenueOrder:
         now = now_ms()
         order = VenueOrder(self._next_id, client_id, market, side, kind, tif, quantity, price, stop, now,
-                       reserved=reference, update_time=now)
+                           status=status, reserved=reserved, update_time=now)
         self._next_id += 1
         self._orders[order.id] = order
-        self._match(order, self._prices[market.id])
-        if order.status == "NEW" and (order.tif == "IOC" or kind == "MARKET"):
-            self._close(order, "EXPIRED")
-        if kind == "LIMIT_MAKER" and order.filled:
-            raise self._refuse("maker")
         return order
 
     def _reserve(self, market: FakeMarket, side: str, quantity: Decimal, price: Decimal) -> None:
@@ -379,10 +400,12 @@ class FakeVenue:
 
     def _match(self, order: VenueOrder, last: Decimal, resting: bool = False) -> int:
         buy = order.side == "BUY"
-        if order.stop_price and order.type.startswith(("STOP", "TAKE")):
-            triggered = last >= order.stop_price if buy == order.type.startswith("STOP") else last <= order.stop_price
-            if not triggered:
+        if order.stop_price and order.type.startswith(("STOP", "TAKE")) and not order.triggered:
+            reached = last >= order.stop_price if buy == order.type.startswith("STOP") else last <= order.stop_price
+            if not reached:
                 return 0
+            # Once triggered the order stays in the book as a limit (or market) order, as on the exchange.
+            order.triggered = True
         if order.price and order.type not in ("MARKET", "STOP_LOSS", "TAKE_PROFIT"):
             if (buy and last > order.price) or (not buy and last < order.price):
                 return 0

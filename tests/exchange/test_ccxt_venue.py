@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -17,9 +18,21 @@ from athena.execution.ccxt_venue import (
     VenueUnavailable,
 )
 from athena.model import OrderStatus, Side
+from athena.testing.fake_bybit import FakeBybit
 from athena.testing.fake_exchange import FakeExchange, FakeMarket, connect_ccxt
+from athena.testing.fake_venue import FakeVenue
 
 ORDER = "POST /api/v3/order"
+
+
+@pytest.fixture(params=["binance", "bybit"])
+def either(request: pytest.FixtureRequest, sleeps: list[float]) -> Iterator[tuple[FakeVenue, CcxtVenue]]:
+    """Yield a started fake Binance or fake Bybit and a venue on it, for the tests both must pass."""
+    kind = FakeBybit if request.param == "bybit" else FakeExchange
+    with kind() as server:
+        client = server.connect()
+        yield server, CcxtVenue(client, retries=3, backoff=0.5, sleep=sleeps.append)
+        client.session.close()
 
 
 def test_load_markets_when_exchange_has_filters_gives_exact_decimal_rules(venue: CcxtVenue) -> None:
@@ -256,17 +269,6 @@ def test_create_when_bybit_sandbox_is_on_points_at_the_testnet() -> None:
         venue.close()
 
 
-def test_submit_when_stop_order_triggers_fills_at_the_market(fake: FakeExchange, venue: CcxtVenue) -> None:
-    ack = venue.submit("stop-1", "BTC/USDT", "sell", "stop", Decimal("0.01"), stop_price=Decimal("29000"))
-    assert ack.status is OrderStatus.OPEN
-
-    fake.fill_at("BTC/USDT", "28950")
-
-    done = venue.fetch_order("BTC/USDT", client_order_id="stop-1")
-    assert (done.status, done.average_price) == (OrderStatus.FILLED, Decimal("28950"))
-    assert fake.orders()[0]["type"] == "STOP_LOSS"
-
-
 def test_conversion_rate_when_markets_differ_uses_direct_inverse_or_usdt_cross() -> None:
     markets = (FakeMarket("BTC", "USDT"), FakeMarket("BNB", "USDT", price=Decimal(300)),
                FakeMarket("ETH", "BTC", tick=Decimal("0.00001"), price=Decimal("0.05")))
@@ -282,3 +284,92 @@ def test_conversion_rate_when_markets_differ_uses_direct_inverse_or_usdt_cross()
             assert venue.conversion_rate("BNB", "USDT") is None
         finally:
             client.session.close()
+
+
+def test_submit_when_price_falls_through_a_sell_stop_triggers_it_and_fills_at_the_market(
+    either: tuple[FakeVenue, CcxtVenue],
+) -> None:
+    fake, venue = either
+    ack = venue.submit("stop-1", "BTC/USDT", "sell", "stop", Decimal("0.01"), stop_price=Decimal("29000"))
+    assert ack.status is OrderStatus.OPEN
+    assert [o.client_order_id for o in venue.open_orders("BTC/USDT")] == ["stop-1"]
+
+    assert fake.fill_at("BTC/USDT", "29500") == 0
+    assert fake.fill_at("BTC/USDT", "28950") == 1
+
+    done = venue.fetch_order("BTC/USDT", client_order_id="stop-1")
+    assert (done.status, done.filled_quantity, done.average_price) == (
+        OrderStatus.FILLED, Decimal("0.01"), Decimal("28950"))
+    fills = venue.order_trades("BTC/USDT", done.venue_order_id)
+    assert [(f.price, f.quantity, f.fee, f.fee_currency) for f in fills] == [
+        (Decimal("28950"), Decimal("0.01"), Decimal("0.2895"), "USDT")]
+    assert venue.balances()["BTC"].total == Decimal("1.99")
+    assert venue.open_orders() == []
+
+
+def test_submit_when_stop_limit_triggers_past_its_limit_rests_then_fills_at_the_limit(
+    either: tuple[FakeVenue, CcxtVenue],
+) -> None:
+    fake, venue = either
+    venue.submit("sl-1", "BTC/USDT", "sell", "stop", Decimal("0.01"), price=Decimal("28900"),
+                 stop_price=Decimal("29000"))
+
+    fake.fill_at("BTC/USDT", "28800")
+
+    resting = venue.fetch_order("BTC/USDT", client_order_id="sl-1")
+    assert (resting.status, resting.type, resting.price, resting.filled_quantity) == (
+        OrderStatus.OPEN, "limit", Decimal("28900"), Decimal(0))
+    assert fake.book() == [("sl-1", "NEW")]
+    fake.fill_at("BTC/USDT", "29100")
+    done = venue.fetch_order("BTC/USDT", client_order_id="sl-1")
+    assert (done.status, done.average_price) == (OrderStatus.FILLED, Decimal("28900"))
+
+
+def test_cancel_when_stop_is_untriggered_cancels_it_so_it_never_triggers(either: tuple[FakeVenue, CcxtVenue]) -> None:
+    fake, venue = either
+    ack = venue.submit("st-c", "BTC/USDT", "buy", "stop", Decimal("0.01"), stop_price=Decimal("31000"))
+
+    cancelled = venue.cancel("BTC/USDT", client_order_id="st-c")
+
+    assert (cancelled.status, cancelled.venue_order_id) == (OrderStatus.CANCELLED, ack.venue_order_id)
+    assert fake.fill_at("BTC/USDT", "31500") == 0
+    assert venue.fetch_order("BTC/USDT", client_order_id="st-c").status is OrderStatus.CANCELLED
+    assert venue.open_orders() == []
+    usdt = venue.balances()["USDT"]
+    assert (usdt.free, usdt.used) == (Decimal("100000"), Decimal("0"))
+
+
+def test_submit_when_price_moves_away_from_a_stop_leaves_it_untriggered(either: tuple[FakeVenue, CcxtVenue]) -> None:
+    fake, venue = either
+    venue.submit("st-away", "BTC/USDT", "sell", "stop", Decimal("0.01"), stop_price=Decimal("29000"))
+    venue.submit("st-up", "BTC/USDT", "buy", "stop", Decimal("0.01"), stop_price=Decimal("31000"))
+
+    assert fake.fill_at("BTC/USDT", "30900") == 0
+
+    assert {o.client_order_id: (o.status, o.filled_quantity) for o in venue.open_orders()} == {
+        "st-away": (OrderStatus.OPEN, Decimal(0)), "st-up": (OrderStatus.OPEN, Decimal(0))}
+    assert fake.fill_at("BTC/USDT", "31000") == 1
+    assert [o.client_order_id for o in venue.open_orders()] == ["st-away"]
+
+
+@pytest.mark.parametrize(
+    ("side", "stop", "message"),
+    [
+        ("sell", "30500", "a sell stop on BTC/USDT triggers when the price falls to stop_price, so stop_price must be "
+                          "below the last price 30000, was 30500"),
+        ("sell", "30000", "must be below the last price 30000, was 30000"),
+        ("buy", "29500", "a buy stop on BTC/USDT triggers when the price rises to stop_price, so stop_price must be "
+                         "above the last price 30000, was 29500"),
+    ],
+)
+def test_submit_when_stop_is_on_the_wrong_side_of_the_price_is_refused_before_sending(
+    either: tuple[FakeVenue, CcxtVenue], side: str, stop: str, message: str,
+) -> None:
+    fake, venue = either
+
+    with pytest.raises(VenueRejected, match=message) as err:
+        venue.submit("st-bad", "BTC/USDT", side, "stop", Decimal("0.01"), stop_price=Decimal(stop))
+
+    assert err.value.reason == "INVALID"
+    assert fake.requests(fake.order_endpoint) == 0
+    assert fake.orders() == []

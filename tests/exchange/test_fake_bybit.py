@@ -140,3 +140,120 @@ def test_submit_when_link_id_is_open_at_bybit_already_is_rejected_as_duplicate(
         venue.submit("dup-1", "BTC/USDT", "buy", "limit", Decimal("0.02"), price=Decimal("28000"))
     assert refused.value.reason == DenialReason.DUPLICATE_CLIENT_ORDER_ID
     assert len(bybit.book()) == 1
+
+
+def test_create_when_ccxt_sends_a_spot_stop_waits_untriggered_unreserved_and_listed_as_open(
+    bybit: FakeBybit, client: Any,
+) -> None:
+    placed = client.create_order("BTC/USDT", "market", "sell", 0.01, None, {"triggerPrice": 29000})
+
+    [record] = bybit.orders()
+    assert (record["orderStatus"], record["orderType"], record["triggerPrice"], record["triggerDirection"],
+            record["stopOrderType"], record["leavesQty"]) == (
+        "Untriggered", "Market", "29000.00000000", 2, "Stop", "0.01000000")
+    assert bybit.balance("BTC") == (Decimal(2), Decimal(0))
+    [listed] = client.fetch_open_orders("BTC/USDT")
+    assert (listed["id"], listed["status"], listed["triggerPrice"]) == (placed["id"], "open", 29000)
+    assert client.fetch_open_orders("BTC/USDT", params={"orderFilter": "Order"}) == []
+    assert [o["id"] for o in client.fetch_open_orders("BTC/USDT", params={"trigger": True})] == [placed["id"]]
+
+
+def test_create_when_stop_buy_is_placed_above_the_price_triggers_on_a_rise_and_reserves_then(
+    bybit: FakeBybit, client: Any,
+) -> None:
+    client.create_order("BTC/USDT", "limit", "buy", 0.1, 31100, {"triggerPrice": 31000})
+    assert bybit.orders()[0]["triggerDirection"] == 1
+    assert bybit.fill_at("BTC/USDT", "29000") == 0
+
+    bybit.fill_at("BTC/USDT", "31200")
+
+    assert bybit.book() == [(bybit.orders()[0]["orderLinkId"], "NEW")]
+    assert bybit.balance("USDT") == (Decimal(100_000) - Decimal("3110"), Decimal("3110"))
+
+
+def test_cancel_when_stop_is_asked_for_as_a_plain_order_is_not_found_and_as_a_stop_is_deactivated(
+    bybit: FakeBybit, client: Any,
+) -> None:
+    import ccxt
+
+    placed = client.create_order("BTC/USDT", "market", "sell", 0.01, None, {"triggerPrice": 29000})
+    with pytest.raises(ccxt.OrderNotFound, match="170213"):
+        client.cancel_order(placed["id"], "BTC/USDT")
+
+    client.cancel_order(placed["id"], "BTC/USDT", {"trigger": True})
+
+    [gone] = client.fetch_canceled_and_closed_orders("BTC/USDT", params={"trigger": True})
+    assert (gone["status"], gone["info"]["orderStatus"]) == ("canceled", "Deactivated")
+    assert bybit.fill_at("BTC/USDT", "28000") == 0
+
+
+def test_cancel_when_venue_cancels_an_untriggered_stop_asks_again_as_a_stop(
+    bybit: FakeBybit, venue: CcxtVenue,
+) -> None:
+    venue.submit("st-1", "BTC/USDT", "sell", "stop", Decimal("0.01"), stop_price=Decimal("29000"))
+
+    assert venue.cancel("BTC/USDT", client_order_id="st-1").status is OrderStatus.CANCELLED
+
+    assert bybit.requests("POST /v5/order/cancel") == 2
+    assert bybit.orders()[0]["orderStatus"] == "Deactivated"
+
+
+def test_tpsl_order_when_placed_reserves_at_once_and_cancelling_it_releases(bybit: FakeBybit, client: Any) -> None:
+    placed = client.create_order("BTC/USDT", "limit", "sell", 0.5, 28900, {"stopLossPrice": 29000})
+    assert bybit.orders()[0]["stopOrderType"] == "tpslOrder"
+    assert bybit.balance("BTC") == (Decimal("1.5"), Decimal("0.5"))
+
+    client.cancel_order(placed["id"], "BTC/USDT", {"orderFilter": "tpslOrder"})
+
+    assert bybit.balance("BTC") == (Decimal(2), Decimal(0))
+    assert bybit.orders()[0]["orderStatus"] == "Deactivated"
+
+
+def test_trigger_when_the_balance_no_longer_covers_a_stop_rejects_it(bybit: FakeBybit, venue: CcxtVenue) -> None:
+    venue.submit("st-big", "BTC/USDT", "buy", "stop", Decimal("1"), stop_price=Decimal("31000"))
+    venue.submit("eats-cash", "BTC/USDT", "buy", "limit", Decimal("3"), price=Decimal("29000"))
+
+    assert bybit.fill_at("BTC/USDT", "31000") == 0
+
+    ack = venue.fetch_order("BTC/USDT", client_order_id="st-big")
+    assert (ack.status, ack.filled_quantity) == (OrderStatus.REJECTED, Decimal(0))
+    assert bybit.balance("USDT") == (Decimal(13_000), Decimal(87_000))
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "message"),
+    [
+        ({"orderFilter": "Stop", "triggerPrice": "29000"}, 170202, "Invalid orderFilter parameter."),
+        ({"orderFilter": "StopOrder"}, 170105, "Parameter 'triggerPrice' was empty."),
+        ({"orderFilter": "StopOrder", "triggerPrice": "soon"}, 170130, "parameter 'triggerPrice' is not valid"),
+        ({"orderFilter": "StopOrder", "triggerPrice": "-5"}, 170130, "parameter 'triggerPrice' is not valid"),
+        ({"orderFilter": "StopOrder", "triggerPrice": "30000"}, 170130, "parameter 'triggerPrice' is not valid"),
+        ({"triggerPrice": "29000"}, 170130, "parameter 'triggerPrice' is not valid"),
+        ({"orderFilter": "StopOrder", "triggerPrice": "29000.001"}, 170134, "Order price decimal too long."),
+        ({"orderFilter": "StopOrder", "triggerPrice": "29000", "price": "26000"}, 170204,
+         "trigger price cannot be higher than 110% price."),
+        ({"orderFilter": "StopOrder", "triggerPrice": "29000", "price": "33000"}, 170206,
+         "trigger price cannot be lower than 90% price."),
+    ],
+)
+def test_create_when_conditional_params_are_bad_refuses_as_bybit_does(
+    bybit: FakeBybit, client: Any, extra: dict[str, str], code: int, message: str,
+) -> None:
+    import ccxt
+
+    request = {"category": "spot", "symbol": "BTCUSDT", "side": "Sell", "qty": "0.01",
+               "orderType": "Limit" if "price" in extra else "Market", "marketUnit": "baseCoin", **extra}
+    with pytest.raises(ccxt.BaseError, match=str(code)) as err:
+        client.privatePostV5OrderCreate(request)
+    assert message in str(err.value)
+    assert bybit.orders() == [] and bybit.balance("BTC") == (Decimal(2), Decimal(0))
+
+
+def test_submit_when_bybit_refuses_a_stop_limit_far_from_its_trigger_says_why(
+    bybit: FakeBybit, venue: CcxtVenue,
+) -> None:
+    with pytest.raises(VenueRejected, match="trigger price cannot be higher than 110% price") as err:
+        venue.submit("sl-far", "BTC/USDT", "sell", "stop", Decimal("0.01"), price=Decimal("26000"),
+                     stop_price=Decimal("29000"))
+    assert err.value.reason == "EXCHANGE"
+    assert bybit.orders() == []

@@ -231,6 +231,38 @@ def test_submit_when_answer_lost_retries_with_same_id_and_makes_one_order(
 
 
 @BOTH
+def test_stop_when_routed_waits_at_the_exchange_then_fills_when_the_price_falls_through(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue, clock: SimulatedClock,
+) -> None:
+    _, trader = desk
+    engine = engine_on(workspace)
+    engine.start()
+    trader.submit_order("BTC/USDT", "sell", "0.01", type="stop", stop_price="29000", client_order_id="st-1")
+    trader.submit_order("BTC/USDT", "buy", "0.01", type="stop", price="31100", stop_price="31000",
+                        client_order_id="st-2")
+    engine.step()
+    waiting = "UNTRIGGERED" if fake.exchange_id == "bybit" else "NEW"
+    assert fake.book() == [("st-1", waiting), ("st-2", waiting)]
+    assert {order(trader, cid).status for cid in ("st-1", "st-2")} == {OrderStatus.OPEN}
+    fake.fill_at("BTC/USDT", "29500")
+    clock.advance(1)
+    engine.step()
+    assert order(trader, "st-1").status is OrderStatus.OPEN
+    fake.fill_at("BTC/USDT", "28950")
+    trader.cancel_order("st-2")
+    clock.advance(1)
+    engine.step()
+    filled = order(trader, "st-1")
+    assert (filled.status, filled.filled_quantity, filled.average_price) == (
+        OrderStatus.FILLED, Decimal("0.01"), Decimal("28950"))
+    assert trader.positions()["BTC/USDT"] == Decimal("1.99") == fake.balance("BTC")[0]
+    assert [f.fee for f in trader.fills() if f.order_id == filled.id] == [Decimal("0.2895")]
+    assert order(trader, "st-2").status is OrderStatus.CANCELLED
+    assert fake.book() == [("st-1", "FILLED"), ("st-2", "CANCELED")]
+    assert fake.fill_at("BTC/USDT", "31200") == 0
+
+
+@BOTH
 def test_submit_when_exchange_refuses_marks_order_rejected_with_reason(
     workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
 ) -> None:
