@@ -92,6 +92,21 @@ def test_order_when_limit_would_break_is_denied_with_stable_code(desk: dict[str,
     assert entry.payload["reason"] == "LIMIT_MAX_ORDER_NOTIONAL"
 
 
+def test_order_rate_when_limit_reached_accepts_that_many_then_denies(
+    desk: dict[str, Console], clock: SimulatedClock,
+) -> None:
+    desk["rita"].set_limit("global", "MAX_ORDER_RATE", breach=3)
+    accepted = [desk["tom"].submit_order("BTC/USDT", "buy", "0.01", type="limit", price="1000") for _ in range(3)]
+    assert all(isinstance(o, Order) for o in accepted)
+    denied = desk["tom"].submit_order("BTC/USDT", "buy", "0.01", type="limit", price="1000")
+    assert isinstance(denied, OrderDenied) and denied.reason is DenialReason.LIMIT_MAX_ORDER_RATE
+    assert "4 orders in a minute > 3" in denied.message
+    clock.advance(61)
+    with desk["admin"].workspace.store.write() as s:
+        PaperVenue().set_mark(s, "BTC/USDT", "50000", clock.now())
+    assert isinstance(desk["tom"].submit_order("BTC/USDT", "buy", "0.01", type="limit", price="1000"), Order)
+
+
 def test_limit_when_loosened_needs_a_second_admin(desk: dict[str, Console], clock: SimulatedClock) -> None:
     secrets = {}
     for name in ("rita", "ann"):
