@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -67,4 +68,30 @@ def test_write_when_gate_closed_elsewhere_does_not_begin(tmp_path: Path) -> None
         publish(s, ts=datetime(2026, 1, 1, tzinfo=UTC), type="Urgent", subject="x", payload={}, audit_seq=None)
     with store.read() as s:
         assert [r.type for r in s.exec(select(EventRow))] == ["Urgent"]
+    store.dispose()
+
+
+def test_urgent_write_when_another_holds_the_lock_waits_for_it_and_keeps_the_busy_timeout(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path}/x.db")
+    migrate(store)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.write() as s:
+            publish(s, ts=now, type="Before", subject="x", payload={}, audit_seq=None)
+            s.connection()  # BEGIN IMMEDIATE: holds SQLite's write lock until the commit
+            holding.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait(5)
+    threading.Timer(0.2, release.set).start()
+    with store.write(urgent=True) as s:
+        publish(s, ts=now, type="Urgent", subject="x", payload={}, audit_seq=None)
+        assert s.connection().exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+    holder.join(5)
+    with store.read() as s:
+        assert [r.type for r in s.exec(select(EventRow).order_by(EventRow.id))] == ["Before", "Urgent"]  # type: ignore[arg-type]
     store.dispose()
