@@ -12,6 +12,7 @@ from typing import Any, Literal
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, create_engine
 
 from athena.config import redact_url
@@ -33,10 +34,15 @@ def normalise_url(url: str) -> str:
     raise InvalidConfig(f"unsupported database URL {redact_url(url)!r}: use sqlite:/// or postgresql://")
 
 
-def _sqlite_engine(url: str, synchronous: str) -> Engine:
-    # A pool keeps connections open: closing the last connection of a WAL database checkpoints
-    # and deletes the WAL, which costs more than the transaction itself.
-    engine = create_engine(url, pool_size=5, max_overflow=10, connect_args={"timeout": _BUSY_TIMEOUT_MS / 1000})
+def _sqlite_engine(url: str, synchronous: str, in_memory: bool) -> Engine:
+    timeout = {"timeout": _BUSY_TIMEOUT_MS / 1000}
+    if in_memory:
+        # Every connection to ``sqlite://`` is a database of its own: all sessions share one.
+        engine = create_engine(url, poolclass=StaticPool, connect_args={**timeout, "check_same_thread": False})
+    else:
+        # A pool keeps connections open: closing the last connection of a WAL database checkpoints
+        # and deletes the WAL, which costs more than the transaction itself.
+        engine = create_engine(url, pool_size=5, max_overflow=10, connect_args=timeout)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -90,14 +96,14 @@ class Store:
         self.dialect = "sqlite" if self.url.startswith("sqlite") else "postgresql"
         if synchronous not in ("full", "normal"):
             raise InvalidConfig(f"SQLite synchronous must be full or normal, was {synchronous!r}")
+        database = make_url(self.url).database if self.dialect == "sqlite" else None
+        in_memory = not database or database == ":memory:" or database.startswith("file:")
         if self.dialect == "sqlite":
-            self.engine = _sqlite_engine(self.url, synchronous.upper())
+            self.engine = _sqlite_engine(self.url, synchronous.upper(), in_memory)
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         self._write_engine = self.engine.execution_options(athena_write=True)
         self._urgent_engine = self.engine.execution_options(athena_write=True, athena_urgent=True)
-        database = make_url(self.url).database if self.dialect == "sqlite" else None
-        in_memory = not database or database == ":memory:" or database.startswith("file:")
         self._writers = None if in_memory else WriterGate(Path(database or ""), _BUSY_TIMEOUT_MS / 1000)
 
     def _gate(self, urgent: bool) -> AbstractContextManager[None]:

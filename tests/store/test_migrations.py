@@ -1,11 +1,14 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from athena.errors import InvalidConfig
 from athena.store import MIGRATIONS, Store, current_version, migrate, normalise_url
+from athena.testing import ADMIN_PASSWORD, new_workspace
 
 
 def test_migrate_when_run_twice_applies_each_migration_once(db_url: str) -> None:
@@ -37,6 +40,14 @@ def test_sqlite_store_when_opened_uses_wal_and_foreign_keys(tmp_path: object) ->
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     store.dispose()
+
+
+def test_in_memory_workspace_when_opened_keeps_one_database_for_every_session(tmp_path: Path) -> None:
+    ws, _ = new_workspace(tmp_path / "w", db_url="sqlite://")
+    admin = ws.login("admin", ADMIN_PASSWORD)
+    order = admin.submit_order("BTC/USDT", "buy", "0.001", type="limit", price="1000")
+    assert [o.id for o in admin.orders()] == [order.id]
+    ws.close()
 
 
 @pytest.mark.parametrize("url", ["mysql://x/y", "redis://localhost"])
