@@ -149,7 +149,7 @@ class FeeValue:
     quote: Decimal
     native: dict[str, Decimal]
     unconverted: dict[str, Decimal]
-    values: dict[str, Decimal] = field(default_factory=dict)
+    values: dict[str, Decimal]
 
 
 def fee_pairs(ack: VenueAck) -> set[tuple[str, str]]:
