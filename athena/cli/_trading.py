@@ -76,11 +76,12 @@ def orders_list(ctx: Context, open_only: bool, limit: int) -> None:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1))
 @pass_ctx
 def orders_fills(ctx: Context, limit: int) -> None:
-    """List fills, newest first."""
+    """List fills, newest first: FEE is the quote value, CHARGED what the venue took in each currency."""
     rows = ctx.console().fills(limit)
     ctx.emit(rows, lambda: table([(f.id, f.order_id, f.symbol, f.side.value, f.quantity, f.price, f.fee,
+                                    " + ".join(f"{c.amount} {c.currency}" for c in f.fee_detail),
                                     f"{f.ts:%Y-%m-%d %H:%M:%S}") for f in rows],
-                                  ["ID", "ORDER", "SYMBOL", "SIDE", "QTY", "PRICE", "FEE", "TIME (UTC)"]))
+                                  ["ID", "ORDER", "SYMBOL", "SIDE", "QTY", "PRICE", "FEE", "CHARGED", "TIME (UTC)"]))
 
 
 @cli.group(invoke_without_command=True)

@@ -124,7 +124,7 @@ def _venue_book(s: Session, venue: str) -> tuple[dict[str, Decimal], Decimal]:
                    .where(OrderRow.venue == venue))
     for fill in fills:
         signed = Side(fill.side).sign * fill.quantity
-        cash_fee, base_fee = fee_parts(fill.symbol, fill.fee, fill.fee_currency, fill.fee_native)
+        cash_fee, base_fee = fee_parts(fill.symbol, fill.fee, fill.fee_detail)
         held[fill.symbol] = held.get(fill.symbol, Decimal(0)) + signed - base_fee
         cash -= signed * fill.price + cash_fee
     return held, cash

@@ -27,6 +27,7 @@ from athena.execution.portfolio import book_fill, holdings
 from athena.execution.transitions import can_transition
 from athena.model import (
     DenialReason,
+    FeeCharge,
     Fill,
     Order,
     OrderDenied,
@@ -205,35 +206,55 @@ def accept(s: Session, request: OrderRequest, requested_by: str, now: datetime, 
 
 
 def record_fill(s: Session, row: OrderRow, quantity: Decimal, price: Decimal, fee: Decimal, now: datetime, *,
-                fee_currency: str | None = None, fee_native: Decimal | None = None) -> Fill:
+                fee_detail: Sequence[FeeCharge] = ()) -> Fill:
     """Record an execution: the fill, the positions it moves, filled quantity, average price and status.
 
-    ``fee`` is the fee's value in the quote currency; ``fee_currency``/``fee_native`` what the venue
-    charged. A fee charged in the symbol's base currency is paid in coins, not cash: the positions
-    move by ``quantity`` less that fee (for a buy; by ``quantity`` plus it for a sell) while the fill
-    and the order keep the executed quantity (:meth:`~athena.model.Holding.apply`).
+    ``fee`` is the fee's value in the quote currency; ``fee_detail`` what the venue charged, one
+    :class:`~athena.model.FeeCharge` per currency whose values add up to ``fee`` (empty: only the
+    quote value is known, paid from cash). The amounts charged in the symbol's base currency are
+    paid in coins, not cash: the positions move by ``quantity`` less them (for a buy; by
+    ``quantity`` plus them for a sell) while the fill and the order keep the executed quantity
+    (:meth:`~athena.model.Holding.apply`); the other charges are paid from cash at their value
+    (:func:`~athena.model.fee_parts`).
+
+    Raises
+    ------
+    InvalidInput
+        When ``fee_detail`` names a currency twice or its values do not add up to ``fee``, or the
+        base-currency part is negative or not below the quantity of a buy.
     """
     if quantity <= 0 or quantity > row.quantity - row.filled_quantity:
         raise InvalidTransition(row.id or 0, row.status, f"fill of {quantity}")
-    cash_fee, base_fee = fee_parts(row.symbol, fee, fee_currency, fee_native)
+    detail = tuple(sorted(fee_detail, key=lambda charge: charge.currency))
+    currencies = [charge.currency for charge in detail]
+    if len(set(currencies)) != len(currencies):
+        raise InvalidInput(f"the fee of {row.client_order_id} names a currency twice, was {', '.join(currencies)}")
+    if detail and sum((charge.value for charge in detail), Decimal(0)) != fee:
+        values = ", ".join(f"{charge.currency} {charge.value}" for charge in detail)
+        raise InvalidInput(f"the fee of {row.client_order_id} must be the sum of its charges' values, was "
+                           f"fee={fee} values={values}")
+    cash_fee, base_fee = fee_parts(row.symbol, fee, detail)
     if base_fee < 0 or (row.side == Side.BUY.value and base_fee >= quantity):
-        raise InvalidInput(f"the fee of {row.client_order_id} in {fee_currency} must be >= 0 and below the "
-                           f"{quantity} bought, was {fee_native}")
+        raise InvalidInput(f"the fee of {row.client_order_id} in {row.symbol.partition('/')[0]} must be >= 0 and "
+                           f"below the {quantity} bought, was {base_fee}")
     book_fill(s, row.symbol, row.strategy, Side(row.side).sign * quantity, price, cash_fee, now, base_fee)
     filled = row.filled_quantity + quantity
     average = ((row.average_price or Decimal(0)) * row.filled_quantity + price * quantity) / filled
     conn = s.connection()
     conn.execute(_FILLED, {"order_id": row.id, "new_filled": filled, "new_average": average})
     _stored(row, filled_quantity=filled, average_price=average)
+    # The columns of a fee charged in one currency, kept for readers of single-currency fills.
+    fee_currency, fee_native = (detail[0].currency, detail[0].amount) if len(detail) == 1 else (None, None)
     fill_id = conn.execute(_INSERT_FILL, {
         "order_id": row.id or 0, "symbol": row.symbol, "side": row.side, "quantity": quantity, "price": price,
-        "fee": fee, "ts": now, "fee_currency": fee_currency, "fee_native": fee_native}).scalar_one()
+        "fee": fee, "ts": now, "fee_currency": fee_currency, "fee_native": fee_native,
+        "fee_detail": detail}).scalar_one()
     transition(s, row, OrderStatus.FILLED if filled == row.quantity else OrderStatus.PARTIALLY_FILLED, now)
     publish(s, ts=now, type="OrderFilled", subject=f"order:{row.id}", audit_seq=None,
             payload={"order_id": row.id, "symbol": row.symbol, "side": row.side, "quantity": str(quantity),
                      "price": str(price), "fee": str(fee)})
     return Fill(fill_id or 0, row.id or 0, row.symbol, Side(row.side), quantity, price, fee, now, fee_currency,
-                fee_native)
+                fee_native, detail)
 
 
 def get_order(s: Session, ref: int | str) -> OrderRow:
@@ -317,4 +338,4 @@ def list_fills(s: Session, limit: int = 500) -> list[Fill]:
     """Return fills, newest first."""
     rows = s.exec(select(FillRow).order_by(col(FillRow.id).desc()).limit(limit))
     return [Fill(r.id or 0, r.order_id, r.symbol, Side(r.side), r.quantity, r.price, r.fee, utc(r.ts), r.fee_currency,
-                 r.fee_native) for r in rows]
+                 r.fee_native, r.fee_detail) for r in rows]

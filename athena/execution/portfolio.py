@@ -7,7 +7,9 @@ are paid from cash and reported separately, so ``nav = cash + sum(quantity * mar
 ``nav - starting cash = realised + unrealised - fees``. A fee an exchange charged in the base
 currency is paid in coins instead: the position moves by the executed quantity less that fee,
 the cash by quantity times price, and the fee is part of the cost (see
-:func:`~athena.model.fee_parts`); the fill row still keeps its quote value.
+:func:`~athena.model.fee_parts`); the fill row still keeps its quote value. When the executions
+of a fill charged several currencies, each part is paid its own way: the base-currency amount in
+coins, the quote and third-currency amounts from cash at their quote value.
 
 The ``positions`` table holds each book's holdings (the whole portfolio, and each strategy's),
 updated by :func:`book_fill` in the transaction of every fill, so a valuation reads one row per
@@ -217,7 +219,7 @@ def replay_portfolio(s: Session, starting_cash: Decimal, strategy: str | None = 
     book = Book(starting_cash)
     for fill in _fills(s, strategy):
         book.apply(fill.symbol, Side(fill.side).sign * fill.quantity, fill.price,
-                   *fee_parts(fill.symbol, fill.fee, fill.fee_currency, fill.fee_native))
+                   *fee_parts(fill.symbol, fill.fee, fill.fee_detail))
     return book.view(mark_prices(s))
 
 

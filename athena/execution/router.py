@@ -11,7 +11,7 @@ Venue answers are facts, recorded and published like paper fills, not audited de
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from athena.errors import AthenaError, InvalidInput
 from athena.execution.ccxt_venue import VenueAck, VenueFill, VenueOrderNotFound, VenueRejected, VenueUnavailable
 from athena.execution.oms import record_fill, transition
-from athena.model import OrderStatus, OrderType, Side, TimeInForce
+from athena.model import FeeCharge, OrderStatus, OrderType, Side, TimeInForce
 from athena.store import FillRow, OrderRow, Store
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "FeeValue",
     "RouteReport",
     "apply_ack",
+    "fee_charges",
     "fee_pairs",
     "fee_rates",
     "fee_value",
@@ -100,11 +101,11 @@ def apply_ack(s: Session, row: OrderRow, ack: VenueAck, now: datetime, rates: Fe
     """Bring ``row`` up to the venue's view of it; return how many fills were recorded (0 or 1).
 
     New fills are recorded only when the venue reports their price (an average, executions, or the
-    limit price of a limit order); otherwise they wait for a later answer. The fill's fee is valued
-    in the quote currency (see :func:`fee_value`, ``rates`` price fees charged in a third
-    currency) and kept as charged in ``fee_currency``/``fee_native`` when the executions charged one currency.
-    A fee charged in the base currency then comes out of the position, not cash (:func:`record_fill`);
-    executions that mixed currencies are booked on their quote value, all from cash.
+    limit price of a limit order); otherwise they wait for a later answer. The fill's fee is what
+    the executions charged since the order's last fill, per currency (:func:`fee_charges`;
+    ``rates`` price fees charged in a third currency), valued in the quote currency. The part
+    charged in the base currency comes out of the position, not cash; the others are paid from
+    cash at their value (:func:`record_fill`).
     """
     if row.status == OrderStatus.SUBMITTED.value and ack.status is not OrderStatus.REJECTED:
         transition(s, row, OrderStatus.OPEN, now, f"acknowledged by {row.venue}")
@@ -114,15 +115,9 @@ def apply_ack(s: Session, row: OrderRow, ack: VenueAck, now: datetime, rates: Fe
     if delta > 0 and OrderStatus(row.status).is_open and average is not None:
         price = (average * ack.filled_quantity - (row.average_price or Decimal(0)) * row.filled_quantity) / delta
         recorded = s.exec(select(FillRow).where(FillRow.order_id == row.id)).all()
-        value = fee_value(ack, rates)
-        fees_so_far = sum((fill.fee for fill in recorded), Decimal(0))
-        currency, native = None, None
-        if len(value.native) == 1:
-            [(currency, total)] = value.native.items()
-            charged = sum((f.fee_native or Decimal(0) for f in recorded if f.fee_currency == currency), Decimal(0))
-            native = max(Decimal(0), total - charged)
-        record_fill(s, row, delta, price, max(Decimal(0), value.quote - fees_so_far), now, fee_currency=currency,
-                    fee_native=native)
+        charges = fee_charges(ack, rates, recorded)
+        record_fill(s, row, delta, price, sum((charge.value for charge in charges), Decimal(0)), now,
+                    fee_detail=charges)
         made = 1
     final = ack.status in (OrderStatus.CANCELLED, OrderStatus.EXPIRED, OrderStatus.REJECTED)
     if final and OrderStatus(row.status).is_open:
@@ -145,11 +140,16 @@ def _average(ack: VenueAck) -> Decimal | None:
 
 @dataclass(frozen=True)
 class FeeValue:
-    """The fees of an order's executions: valued in the quote currency, and as charged."""
+    """The fees of an order's executions: valued in the quote currency, and as charged.
+
+    ``native`` holds the amount charged per currency, ``values`` its value in the quote currency
+    (a third currency without a price is in ``unconverted`` instead, at no value), ``quote`` their sum.
+    """
 
     quote: Decimal
     native: dict[str, Decimal]
     unconverted: dict[str, Decimal]
+    values: dict[str, Decimal]
 
 
 def fee_pairs(ack: VenueAck) -> set[tuple[str, str]]:
@@ -167,21 +167,59 @@ def fee_value(ack: VenueAck, rates: FeeRates | None = None) -> FeeValue:
     never counted as zero silently.
     """
     base, _, quote = ack.symbol.partition("/")
-    total = Decimal(0)
     native: dict[str, Decimal] = {}
+    values: dict[str, Decimal] = {}
     unconverted: dict[str, Decimal] = {}
     for fill in ack.fills:
         currency = fill.fee_currency or quote
         native[currency] = native.get(currency, Decimal(0)) + fill.fee
         if currency == base:
-            total += fill.fee * fill.price
+            worth: Decimal | None = fill.fee * fill.price
         elif currency == quote:
-            total += fill.fee
+            worth = fill.fee
         elif (rate := (rates or {}).get((currency, quote))) is not None:
-            total += fill.fee * rate
-        elif fill.fee:
-            unconverted[currency] = unconverted.get(currency, Decimal(0)) + fill.fee
-    return FeeValue(total, native, unconverted)
+            worth = fill.fee * rate
+        else:
+            worth = None
+            if fill.fee:
+                unconverted[currency] = unconverted.get(currency, Decimal(0)) + fill.fee
+        values[currency] = values.get(currency, Decimal(0)) + (worth or Decimal(0))
+    return FeeValue(sum(values.values(), Decimal(0)), native, unconverted, values)
+
+
+def fee_charges(ack: VenueAck, rates: FeeRates | None, recorded: Iterable[FillRow]) -> tuple[FeeCharge, ...]:
+    """Return what ``ack``'s executions charged that the ``recorded`` fills of its order do not hold yet.
+
+    One :class:`~athena.model.FeeCharge` per currency with something new, in currency order: the
+    amount charged in it less the amounts the recorded fills keep. An amount in the base currency
+    is valued at its executions' prices (less the value already recorded), one in the quote
+    currency as is, one in a third currency at ``rates`` (at no value without a rate, see
+    :func:`fee_value`). A recorded fill that kept no currency (recorded before fees were kept as
+    charged) counts as charged in the quote currency, as it was booked.
+    """
+    base, _, quote = ack.symbol.partition("/")
+    value = fee_value(ack, rates)
+    kept: dict[str, tuple[Decimal, Decimal]] = {}
+    for fill in recorded:
+        for charge in fill.fee_detail or (FeeCharge(quote, fill.fee, fill.fee),):
+            amount, worth = kept.get(charge.currency, (Decimal(0), Decimal(0)))
+            kept[charge.currency] = (amount + charge.amount, worth + charge.value)
+    charges: list[FeeCharge] = []
+    for currency, total in sorted(value.native.items()):
+        amount_kept, value_kept = kept.get(currency, (Decimal(0), Decimal(0)))
+        amount = total - amount_kept
+        if amount <= 0:
+            continue
+        if currency == base:
+            worth = max(Decimal(0), value.values[currency] - value_kept)
+        elif currency == quote:
+            worth = amount
+        else:
+            # The new amount at today's rate: a rate that moved since never revalues fees already recorded.
+            rate = (rates or {}).get((currency, quote))
+            worth = Decimal(0) if rate is None else amount * rate
+        charges.append(FeeCharge(currency, amount, worth))
+    return tuple(charges)
 
 
 def unconverted_note(venue: str, ack: VenueAck, value: FeeValue, order: str) -> str:

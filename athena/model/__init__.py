@@ -6,6 +6,7 @@ from athena.model.ids import ApprovalId, EventId, SessionToken, UserId
 from athena.model.money import Money, Price, Quantity, to_decimal
 from athena.model.orders import (
     DenialReason,
+    FeeCharge,
     Fill,
     Order,
     OrderDenied,
@@ -20,6 +21,7 @@ from athena.model.values import Approval, AuditEntry, Event, Identity, RunBook, 
 
 __all__ = [
     "DenialReason",
+    "FeeCharge",
     "Fill",
     "Holding",
     "Order",

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+from athena.model.orders import FeeCharge
 
 __all__ = ["Holding", "fee_parts"]
 
 _ZERO = Decimal(0)
 
 
-def fee_parts(symbol: str, fee: Decimal, fee_currency: str | None,
-              fee_native: Decimal | None) -> tuple[Decimal, Decimal]:
+def fee_parts(symbol: str, fee: Decimal, detail: Sequence[FeeCharge] = ()) -> tuple[Decimal, Decimal]:
     """Return the part of a fill's fee paid from cash and the part paid in ``symbol``'s base currency.
 
     Parameters
@@ -20,18 +22,21 @@ def fee_parts(symbol: str, fee: Decimal, fee_currency: str | None,
         The fill's symbol, ``BASE/QUOTE``.
     fee : Decimal
         The fee valued in the quote currency, as the fill keeps it.
-    fee_currency, fee_native : str or None, Decimal or None
-        The currency the fee was charged in and the amount charged (None: the quote value is all we know).
+    detail : sequence of FeeCharge
+        What the venue charged, per currency (empty: the quote value is all we know).
 
     Returns
     -------
     tuple of Decimal
-        ``(fee, 0)`` for a fee paid in cash (quote or a third currency), ``(0, fee_native)`` for one
-        charged in the base currency: those coins never reach (or leave with) the position.
+        ``(cash, coins)``: the values of the amounts charged in the quote or a third currency,
+        paid from cash, and the amount charged in the base currency, which never reaches (or
+        leaves with) the position. Without ``detail``, ``(fee, 0)``.
     """
-    if fee_currency is not None and fee_native and fee_currency == symbol.partition("/")[0]:
-        return _ZERO, fee_native
-    return fee, _ZERO
+    if not detail:
+        return fee, _ZERO
+    base = symbol.partition("/")[0]
+    coins = sum((charge.amount for charge in detail if charge.currency == base), _ZERO)
+    return sum((charge.value for charge in detail if charge.currency != base), _ZERO), coins
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ from athena.model.money import to_decimal
 
 __all__ = [
     "DenialReason",
+    "FeeCharge",
     "Fill",
     "Order",
     "OrderDenied",
@@ -192,11 +193,26 @@ class Order:
 
 
 @dataclass(frozen=True, slots=True)
+class FeeCharge:
+    """The part of a fill's fee a venue charged in one currency, and its value in the quote currency.
+
+    ``value`` is 0 for an amount in a third currency that no price valued (recorded as charged,
+    not taken from cash).
+    """
+
+    currency: str
+    amount: Decimal
+    value: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class Fill:
     """One execution of (part of) an order.
 
-    ``fee`` is valued in the quote currency; ``fee_currency`` and ``fee_native`` say what the
-    venue charged, when it said (an exchange fill in one currency).
+    ``fee`` is valued in the quote currency. ``fee_detail`` is what the venue charged, one
+    :class:`FeeCharge` per currency in currency order, their values adding up to ``fee``; it is
+    empty when the venue did not say (paper fills, whose fee is the quote value). ``fee_currency``
+    and ``fee_native`` repeat the charge of a fee charged in one currency, and are None otherwise.
     """
 
     id: int
@@ -209,6 +225,7 @@ class Fill:
     ts: datetime
     fee_currency: str | None = None
     fee_native: Decimal | None = None
+    fee_detail: tuple[FeeCharge, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,8 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime
 from sqlmodel import Field, SQLModel
 
-from athena.store.types import DecimalText
+from athena.model import FeeCharge
+from athena.store.types import DecimalText, FeeDetailText
 
 __all__ = [
     "AlertDeliveryRow",
@@ -210,6 +211,7 @@ class FillRow(SQLModel, table=True):
     ts: datetime = Field(sa_column=_aware())
     fee_currency: str | None = Field(default=None, max_length=16)
     fee_native: Decimal | None = Field(default=None, sa_column=_decimal(nullable=True))
+    fee_detail: tuple[FeeCharge, ...] = Field(default=(), sa_column=Column(FeeDetailText(), nullable=True))
 
 
 class PositionRow(SQLModel, table=True):

@@ -293,6 +293,9 @@ class FakeBybit(FakeVenue):
 
     def _order_json(self, o: VenueOrder) -> dict[str, Any]:
         fee = sum((Decimal(f["commission"]) for f in o.fills), Decimal(0))
+        by_coin: dict[str, Decimal] = {}
+        for f in o.fills:
+            by_coin[f["commissionAsset"]] = by_coin.get(f["commissionAsset"], Decimal(0)) + Decimal(f["commission"])
         average = o.quote_filled / o.filled if o.filled else Decimal(0)
         return {
             "orderId": str(o.id), "orderLinkId": o.client_id, "symbol": o.market.id, "price": fmt(o.price),
@@ -300,7 +303,7 @@ class FakeBybit(FakeVenue):
             "orderType": o.type.capitalize(), "timeInForce": o.tif, "avgPrice": fmt(average),
             "leavesQty": fmt(o.quantity - o.filled if o.status in OPEN_STATUSES else Decimal(0)),
             "cumExecQty": fmt(o.filled), "cumExecValue": fmt(o.quote_filled), "cumExecFee": fmt(fee),
-            "cumFeeDetail": {o.fills[0]["commissionAsset"]: fmt(fee)} if o.fills else {},
+            "cumFeeDetail": {coin: fmt(amount) for coin, amount in by_coin.items()},
             "marketUnit": "baseCoin" if o.type == "MARKET" else "", "category": "spot",
             "triggerPrice": fmt(o.stop_price) if o.condition else "0",
             "triggerDirection": (1 if o.rises else 2) if o.condition else 0,

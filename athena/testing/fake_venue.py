@@ -5,7 +5,8 @@ orders are checked against each market's tick, lot, minimum quantity and minimum
 balances are reserved, and orders match against the last price (fees 0.1 %, in the received
 currency or in ``fee_asset``). Test hooks: :meth:`FakeVenue.inject_failures` (HTTP 429/418/5xx or a
 timeout on the next requests), :meth:`FakeVenue.fill_at` (move the price and fill resting orders),
-:meth:`FakeVenue.requests` (requests seen per endpoint), :meth:`FakeVenue.book`. The exchanges'
+:meth:`FakeVenue.requests` (requests seen per endpoint), :meth:`FakeVenue.book`,
+:meth:`FakeVenue.split_next_fill` (executions charging their fees in several currencies). The exchanges'
 dialects live in :mod:`athena.testing.fake_exchange` (Binance) and :mod:`athena.testing.fake_bybit`.
 """
 
@@ -179,6 +180,7 @@ class FakeVenue:
         self._next_id = 1000
         self._next_trade = 1
         self._failures: list[Failure] = []
+        self._splits: list[tuple[Decimal, str]] = []
         self._counts: Counter[str] = Counter()
         self._lock = threading.RLock()
         self._stopping = threading.Event()
@@ -254,6 +256,18 @@ class FakeVenue:
         """Set the last price of ``symbol`` (a market id or ``BASE/QUOTE``) without filling anything."""
         with self._lock:
             self._prices[self._market(symbol.replace("/", "")).id] = Decimal(price)
+
+    def split_next_fill(self, *parts: tuple[Decimal | str, str]) -> None:
+        """Fill the next order that matches in several executions, each charging its fee in a given currency.
+
+        Each part is ``(quantity, fee currency)``: one execution of that quantity (cut to what the
+        order has left) whose 0.1 % fee is charged in that currency, the base, the quote or a third
+        one (at its price, as for ``fee_asset``), whatever the account holds. Binance does this when
+        the BNB balance runs out mid-order: the executions before are charged in BNB, those after
+        in the currency received. What the parts leave fills in one more execution, charged as usual.
+        """
+        with self._lock:
+            self._splits = [(Decimal(quantity), currency) for quantity, currency in parts]
 
     def fill_at(self, symbol: str, price: Decimal | str) -> int:
         """Move the price of ``symbol`` and fill every resting order it reaches; return fills made."""
@@ -412,37 +426,50 @@ class FakeVenue:
             fill_price = order.price if resting else min(last, order.price) if buy else max(last, order.price)
         else:
             fill_price = last
-        quantity = order.quantity - order.filled
-        reserved = order.reserved
-        token_fee = self._token_fee(order.market, quantity * fill_price * _FEE)
-        rate = Decimal(1) if token_fee is not None else 1 - _FEE
-        if buy:
-            self._locked[order.market.quote] -= quantity * reserved
-            self._free[order.market.quote] += quantity * (reserved - fill_price)
-            received, fee_asset = quantity * rate, order.market.base
-        else:
-            self._locked[order.market.base] -= quantity
-            received, fee_asset = quantity * fill_price * rate, order.market.quote
-        self._free[fee_asset] = self._free.get(fee_asset, Decimal(0)) + received
-        fee = quantity * _FEE if buy else quantity * fill_price * _FEE
-        if token_fee is not None and self.fee_asset is not None:
-            fee, fee_asset = token_fee, self.fee_asset
-            self._free[fee_asset] -= fee
-        order.fills.append({"price": fmt(fill_price), "qty": fmt(quantity), "commission": fmt(fee),
-                            "commissionAsset": fee_asset, "tradeId": self._next_trade})
-        self._next_trade += 1
-        order.filled += quantity
-        order.quote_filled += quantity * fill_price
+        left = order.quantity - order.filled
+        plan, self._splits = self._splits, []
+        for quantity, currency in plan:
+            part = min(quantity, left)
+            if part > 0:
+                self._execute(order, part, fill_price, currency)
+                left -= part
+        if left > 0:
+            self._execute(order, left, fill_price, None)
         self._close(order, "FILLED")
         return 1
 
-    def _token_fee(self, market: FakeMarket, quote_value: Decimal) -> Decimal | None:
-        if self.fee_asset is None:
-            return None
-        priced = self.markets.get(self.fee_asset + market.quote)
-        price = self._prices[priced.id] if priced is not None else self.fee_asset_price
-        amount = (quote_value / price).quantize(Decimal("0.00000001"))
-        return amount if self._free.get(self.fee_asset, Decimal(0)) >= amount else None
+    def _execute(self, order: VenueOrder, quantity: Decimal, price: Decimal, currency: str | None) -> None:
+        market = order.market
+        if order.side == "BUY":
+            self._locked[market.quote] -= quantity * order.reserved
+            self._free[market.quote] += quantity * (order.reserved - price)
+            received, amount = market.base, quantity
+        else:
+            self._locked[market.base] -= quantity
+            received, amount = market.quote, quantity * price
+        self._free[received] = self._free.get(received, Decimal(0)) + amount
+        token = self.fee_asset
+        if currency is None and token is not None:
+            # Binance charges its token while the account holds enough of it, else the currency received.
+            enough = self._free.get(token, Decimal(0)) >= self._fee(market, token, quantity, price)
+            currency = token if enough else received
+        currency = currency or received
+        fee = self._fee(market, currency, quantity, price)
+        self._free[currency] = self._free.get(currency, Decimal(0)) - fee
+        order.fills.append({"price": fmt(price), "qty": fmt(quantity), "commission": fmt(fee),
+                            "commissionAsset": currency, "tradeId": self._next_trade})
+        self._next_trade += 1
+        order.filled += quantity
+        order.quote_filled += quantity * price
+
+    def _fee(self, market: FakeMarket, currency: str, quantity: Decimal, price: Decimal) -> Decimal:
+        if currency == market.base:
+            return quantity * _FEE
+        if currency == market.quote:
+            return quantity * price * _FEE
+        priced = self.markets.get(currency + market.quote)
+        rate = self._prices[priced.id] if priced is not None else self.fee_asset_price
+        return (quantity * price * _FEE / rate).quantize(Decimal("0.00000001"))
 
     def _close(self, order: VenueOrder, status: str) -> None:
         if status != "FILLED":

@@ -8,6 +8,7 @@ from typing import Any
 import ccxt
 import pytest
 
+from athena.execution.ccxt_venue import CcxtVenue
 from athena.testing.fake_exchange import FakeExchange, connect_ccxt
 
 
@@ -93,3 +94,19 @@ def test_fill_at_when_price_reaches_a_resting_limit_fills_it_and_moves_balances(
     assert filled["average"] == 29_000.0
     assert fake.balance("USDT") == (Decimal("97100"), Decimal(0))
     assert fake.balance("BTC") == (Decimal("2.0999"), Decimal(0))
+
+
+def test_split_next_fill_when_set_charges_each_execution_in_its_currency_and_moves_balances() -> None:
+    with FakeExchange(balances={"USDT": Decimal(100_000), "BNB": Decimal(1)}) as fake:
+        venue = CcxtVenue(connect_ccxt(fake), sleep=lambda _: None)
+        fake.split_next_fill(("0.004", "BNB"), ("0.004", "USDT"))
+        ack = venue.submit("split-1", "BTC/USDT", "buy", "market", Decimal("0.01"))
+        venue.close()
+        # By hand, 0.1 % of each execution at 30,000: 0.12 USDT as 0.12 / 300 = 0.0004 BNB (no BNB market:
+        # fee_asset_price), 0.12 USDT, and the 0.002 left as usual in the BTC received: 0.000002 BTC.
+        assert [(f.quantity, f.fee, f.fee_currency) for f in ack.fills] == [
+            (Decimal("0.004"), Decimal("0.0004"), "BNB"), (Decimal("0.004"), Decimal("0.12"), "USDT"),
+            (Decimal("0.002"), Decimal("0.000002"), "BTC")]
+        assert fake.balance("BTC") == (Decimal("0.009998"), Decimal(0))
+        assert fake.balance("USDT") == (Decimal(100_000) - 300 - Decimal("0.12"), Decimal(0))
+        assert fake.balance("BNB") == (Decimal("0.9996"), Decimal(0))

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from decimal import Decimal as D
 
+import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
 from athena.console import Console
-from athena.execution import PaperVenue
+from athena.errors import InvalidInput
+from athena.execution import PaperVenue, record_fill
 from athena.execution.ccxt_venue import MarketRules, VenueAck, VenueFill
 from athena.execution.portfolio import holdings, portfolio, replay_portfolio, starting_cash
 from athena.execution.router import apply_ack
 from athena.execution.venue_credentials import Credentials
 from athena.execution.venue_reconcile import ReconcileReport
-from athena.model import Order, OrderStatus, Role, Side
+from athena.model import FeeCharge, Order, OrderStatus, Role, Side
 from athena.store import OrderRow
 from athena.store.migrations import m0013_positions
 from athena.testing import ADMIN_PASSWORD
@@ -113,3 +116,27 @@ def test_migration_when_fills_paid_fees_in_base_books_them_out_of_the_coins(work
         m0013_positions.upgrade(conn, store.dialect)
     assert tom.positions() == {"BTC/USDT": D("-0.15") + D("0.4995"), "ETH/USDT": D("1")}
     assert_kept_equals_replay(workspace)
+
+
+@pytest.mark.parametrize(("detail", "message"), [
+    ((FeeCharge("BTC", D("0.0005"), D(25)), FeeCharge("USDT", D(1), D(1))),
+     "must be the sum of its charges' values, was fee=30 values=BTC 25, USDT 1"),
+    ((FeeCharge("USDT", D(10), D(10)), FeeCharge("USDT", D(20), D(20))), "names a currency twice, was USDT, USDT"),
+    ((FeeCharge("BTC", D("0.5"), D(29)), FeeCharge("USDT", D(1), D(1))),
+     "in BTC must be >= 0 and below the 0.5 bought, was 0.5"),
+])
+def test_record_fill_when_fee_detail_is_inconsistent_says_why_and_records_nothing(
+    workspace: Workspace, detail: tuple[FeeCharge, ...], message: str,
+) -> None:
+    tom = desk(workspace)
+    workspace.login("admin", ADMIN_PASSWORD).set_venue("binance", symbols=["BTC/USDT"],
+                                                       credentials=Credentials("key", "secret"))
+    rules = {"BTC/USDT": MarketRules("BTC/USDT", D("0.01"), D("0.00001"), D("0.00001"), None)}
+    workspace.system("engine").record_reconciliation(ReconcileReport("binance", (), (), (), ()), {}, rules)
+    assert isinstance(tom.submit_order("BTC/USDT", "buy", "0.5", client_order_id="bad-fee"), Order)
+    with pytest.raises(InvalidInput, match=re.escape(f"the fee of bad-fee {message}")):
+        with workspace.store.write() as s:
+            row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "bad-fee")).one()
+            record_fill(s, row, D("0.5"), D(50_000), D(30), workspace.clock.now(), fee_detail=detail)
+    assert tom.fills() == [] and tom.positions() == {}
+    assert next(o for o in tom.orders() if o.client_order_id == "bad-fee").status is OrderStatus.SUBMITTED

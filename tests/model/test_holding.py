@@ -7,7 +7,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from athena.model import Holding, fee_parts
+from athena.model import FeeCharge, Holding, fee_parts
 
 TINY = F(1, 10**20)
 
@@ -46,13 +46,20 @@ def test_apply_when_base_fee_negative_or_not_below_a_buy_raises_naming_both(quan
         Holding().apply(quantity, D(100), D(0), base_fee)
 
 
-@pytest.mark.parametrize(("currency", "native", "parts"), [
-    ("BTC", D("0.001"), (D(0), D("0.001"))),
-    ("USDT", D(30), (D(30), D(0))),
-    ("BNB", D("0.1"), (D(30), D(0))),
-    (None, None, (D(30), D(0))),
+@pytest.mark.parametrize(("detail", "parts"), [
+    ((FeeCharge("BTC", D("0.001"), D(30)),), (D(0), D("0.001"))),
+    ((FeeCharge("USDT", D(30), D(30)),), (D(30), D(0))),
+    ((FeeCharge("BNB", D("0.1"), D(30)),), (D(30), D(0))),
+    ((), (D(30), D(0))),
 ])
 def test_fee_parts_when_charged_in_each_currency_splits_cash_from_coins(
-    currency: str | None, native: D | None, parts: tuple[D, D],
+    detail: tuple[FeeCharge, ...], parts: tuple[D, D],
 ) -> None:
-    assert fee_parts("BTC/USDT", D(30), currency, native) == parts
+    assert fee_parts("BTC/USDT", D(30), detail) == parts
+
+
+def test_fee_parts_when_charged_in_base_quote_and_bnb_pays_the_coins_and_the_others_values_from_cash() -> None:
+    # 0.0005 BTC (worth 15), 0.05 USDT and 0.0002 BNB worth 0.05 at 250: 0.0005 in coins, 0.1 from cash.
+    detail = (FeeCharge("BNB", D("0.0002"), D("0.05")), FeeCharge("BTC", D("0.0005"), D(15)),
+              FeeCharge("USDT", D("0.05"), D("0.05")))
+    assert fee_parts("BTC/USDT", D("15.1"), detail) == (D("0.1"), D("0.0005"))

@@ -71,7 +71,7 @@ def test_engine_when_killed_at_random_points_loses_and_doubles_nothing(tmp_path:
     net: dict[str, Decimal] = {}
     for fill in fills:
         # A fee charged in the base currency leaves with the coins (none on paper; the rule all the same).
-        in_coins = fee_parts(fill.symbol, fill.fee, fill.fee_currency, fill.fee_native)[1]
+        in_coins = fee_parts(fill.symbol, fill.fee, fill.fee_detail)[1]
         net[fill.symbol] = net.get(fill.symbol, Decimal(0)) + Side(fill.side).sign * fill.quantity - in_coins
     assert {p.symbol: p.quantity for p in admin.portfolio().positions if p.quantity} == {
         k: v for k, v in net.items() if v}

@@ -24,7 +24,7 @@ from athena.execution.portfolio import portfolio, replay_portfolio, starting_cas
 from athena.execution.router import ExchangeRouter, apply_ack
 from athena.execution.venue_credentials import Credentials
 from athena.execution.venue_reconcile import ReconcileReport, VenueHoldings
-from athena.model import DenialReason, Order, OrderDenied, OrderStatus, Role, Side, TradingMode, TradingState
+from athena.model import DenialReason, FeeCharge, Order, OrderDenied, OrderStatus, Role, Side, TradingMode, TradingState
 from athena.runtime.engine import Engine, EngineConfig
 from athena.runtime.exchange import ExchangeLink
 from athena.store import FillRow, InstrumentRow, OrderRow
@@ -511,6 +511,145 @@ def test_apply_ack_when_fees_charged_in_base_books_each_fill_net_of_them(
     assert trader.portfolio().cash == before - 300 - 290 + 310
     with workspace.store.read() as s:
         assert portfolio(s, starting_cash(s)) == replay_portfolio(s, starting_cash(s))
+
+
+def test_apply_ack_when_a_later_poll_mixes_currencies_records_only_what_each_charged_since(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    _, trader = desk
+    engine_on(workspace).start()
+    before = trader.portfolio().cash
+    trader.submit_order("BTC/USDT", "buy", "0.02", type="limit", price="30000", client_order_id="q-1")
+    first = VenueFill("1", Decimal(30_000), Decimal("0.01"), Decimal("0.00001"), "BTC")
+    second = VenueFill("2", Decimal(29_000), Decimal("0.005"), Decimal("0.000005"), "BTC")
+    third = VenueFill("3", Decimal(29_000), Decimal("0.005"), Decimal("0.00058"), "BNB")
+    polls = [VenueAck("1", "q-1", "BTC/USDT", Side.BUY, "limit", OrderStatus.OPEN, Decimal("0.02"), Decimal(30_000),
+                      Decimal("0.01"), None, (first,)),
+             VenueAck("1", "q-1", "BTC/USDT", Side.BUY, "limit", OrderStatus.FILLED, Decimal("0.02"), Decimal(30_000),
+                      Decimal("0.02"), None, (first, second, third))]
+    for ack in polls:
+        with workspace.store.write() as s:
+            row = s.exec(select(OrderRow).where(OrderRow.client_order_id == "q-1")).one()
+            assert apply_ack(s, row, ack, clock.now(), {("BNB", "USDT"): Decimal(250)}) == 1
+    fills = sorted(trader.fills(), key=lambda f: f.id)[-2:]
+    # By hand: the second poll adds 0.000005 BTC (0.005 x 29,000 x 0.1 % = 0.145) and 0.00058 BNB at 250 (0.145).
+    assert [(f.quantity, f.price, f.fee, f.fee_detail) for f in fills] == [
+        (Decimal("0.01"), Decimal(30_000), Decimal("0.3"), (FeeCharge("BTC", Decimal("0.00001"), Decimal("0.3")),)),
+        (Decimal("0.01"), Decimal(29_000), Decimal("0.29"), (FeeCharge("BNB", Decimal("0.00058"), Decimal("0.145")),
+                                                             FeeCharge("BTC", Decimal("0.000005"), Decimal("0.145"))))]
+    # 2 adopted + 0.02 bought - 0.000015 BTC of fees; cash pays 300 + 290 and the BNB's 0.145.
+    assert trader.positions()["BTC/USDT"] == Decimal("2.019985")
+    assert trader.portfolio().cash == before - 300 - 290 - Decimal("0.145")
+    assert _kept_equals_replay(workspace)
+
+
+def _on_fake(admin: Console, fake: FakeExchange, workspace: Workspace) -> Engine:
+    """Point the workspace at ``fake`` (trading BTC/USDT) and start an engine on it."""
+    admin.set_venue("binance", symbols=["BTC/USDT"], api_url=fake.url,
+                    credentials=Credentials(fake.api_key, fake.secret))
+    engine = engine_on(workspace)
+    engine.start()
+    return engine
+
+
+def _kept_equals_replay(workspace: Workspace) -> bool:
+    with workspace.store.read() as s:
+        return portfolio(s, starting_cash(s)) == replay_portfolio(s, starting_cash(s))
+
+
+def test_buy_when_fees_charged_in_btc_and_usdt_books_coins_and_cash_apart_and_restart_reconciles_clean(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    admin, trader = desk
+    with FakeExchange(markets=(FakeMarket("BTC", "USDT", price=Decimal(100)),),
+                      balances={"USDT": Decimal(1_000)}) as binance:
+        engine = _on_fake(admin, binance, workspace)
+        binance.split_next_fill(("0.5", "BTC"), ("0.5", "USDT"))
+        trader.submit_order("BTC/USDT", "buy", "1", client_order_id="mix-1")
+        clock.advance(1)
+        engine.step()
+        bought = order(trader, "mix-1")
+        [fill] = [f for f in trader.fills() if f.order_id == bought.id]
+        # By hand: 1 BTC at 100; half its 0.1 % fee in BTC (0.0005, worth 0.05), half in USDT (0.05).
+        assert (fill.quantity, fill.price, fill.fee, fill.fee_currency, fill.fee_native) == (
+            Decimal(1), Decimal(100), Decimal("0.1"), None, None)
+        assert fill.fee_detail == (FeeCharge("BTC", Decimal("0.0005"), Decimal("0.05")),
+                                   FeeCharge("USDT", Decimal("0.05"), Decimal("0.05")))
+        # 0.9995 BTC arrive; cash pays 100 and the 0.05 USDT: 899.95, as at the exchange.
+        assert trader.positions() == {"BTC/USDT": Decimal("0.9995")}
+        assert binance.balance("BTC") == (Decimal("0.9995"), Decimal(0))
+        view = trader.portfolio()
+        assert view.cash == Decimal("899.95") == binance.balance("USDT")[0]
+        assert view.fees == Decimal("0.05") and view.positions[0].average_price == Decimal(100) / Decimal("0.9995")
+        assert _kept_equals_replay(workspace)
+        engine_on(workspace).start()
+    entry = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
+    assert (entry.payload["clean"], entry.payload["discrepancies"], entry.payload["holdings_compared"]) == (
+        True, [], True)
+
+
+def test_sell_when_fees_charged_in_btc_and_bnb_takes_the_coins_and_the_bnb_value_at_bnb_usdt_from_cash(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    admin, trader = desk
+    markets = (FakeMarket("BTC", "USDT", price=Decimal(100)), FakeMarket("BNB", "USDT", price=Decimal(250)))
+    with FakeExchange(markets=markets, balances={"USDT": Decimal(1_000), "BTC": Decimal(2), "BNB": Decimal(1)},
+                      fee_asset="BNB") as binance:
+        engine = _on_fake(admin, binance, workspace)
+        assert trader.positions() == {"BTC/USDT": Decimal(2)} and trader.portfolio().cash == Decimal(1_000)
+        binance.split_next_fill(("0.5", "BNB"), ("0.5", "BTC"))
+        trader.submit_order("BTC/USDT", "sell", "1", client_order_id="mix-2")
+        clock.advance(1)
+        engine.step()
+        sold = order(trader, "mix-2")
+        with workspace.store.read() as s:
+            row = s.exec(select(FillRow).where(FillRow.order_id == sold.id)).one()
+        # By hand: 1 BTC sold at 100; 0.05 USDT of fee as 0.05 / 250 = 0.0002 BNB, and 0.0005 BTC (worth 0.05).
+        assert (row.fee, row.fee_currency, row.fee_native) == (Decimal("0.1"), None, None)
+        assert row.fee_detail == (FeeCharge("BNB", Decimal("0.0002"), Decimal("0.05")),
+                                  FeeCharge("BTC", Decimal("0.0005"), Decimal("0.05")))
+        # 1.0005 BTC leave; cash gets 100 less the BNB's 0.05: 1,099.95.
+        assert trader.positions() == {"BTC/USDT": Decimal("0.9995")}
+        assert binance.balance("BTC") == (Decimal("0.9995"), Decimal(0))
+        assert binance.balance("BNB") == (Decimal("0.9998"), Decimal(0))
+        view = trader.portfolio()
+        assert view.cash == Decimal("1099.95") and view.fees == Decimal("0.05")
+        # The BTC fee is in the realised PnL: 100 for 1.0005 coins that cost 100 each.
+        assert abs(view.realized_pnl + Decimal("0.05")) < Decimal("1e-20")
+        assert _kept_equals_replay(workspace)
+        engine_on(workspace).start()
+    lines = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0].payload["discrepancies"]
+    # The position agrees. The BNB was paid from a balance Athena does not hold, booked as its value in
+    # cash: the exchange's USDT never paid it, so cash is the one difference, by exactly that value.
+    assert lines == ["cash USDT: 1099.95 here, 1100 at binance; adopted"]
+
+
+def test_start_when_an_order_filled_offline_in_btc_and_usdt_fees_settles_each_part_and_holdings_agree(
+    workspace: Workspace, desk: tuple[Console, Console], clock: SimulatedClock,
+) -> None:
+    admin, trader = desk
+    with FakeExchange(markets=(FakeMarket("BTC", "USDT", price=Decimal(100)),),
+                      balances={"USDT": Decimal(1_000)}) as binance:
+        engine = _on_fake(admin, binance, workspace)
+        trader.submit_order("BTC/USDT", "buy", "1", type="limit", price="99", client_order_id="mix-3")
+        clock.advance(1)
+        engine.step()
+        assert order(trader, "mix-3").status is OrderStatus.OPEN
+        binance.split_next_fill(("0.4", "BTC"), ("0.6", "USDT"))
+        binance.fill_at("BTC/USDT", "98")
+        clock.advance(60)
+        engine_on(workspace).start()
+        settled = order(trader, "mix-3")
+        [fill] = [f for f in trader.fills() if f.order_id == settled.id]
+        # By hand at 99: 0.0004 BTC (worth 0.0396) and 0.6 x 99 x 0.1 % = 0.0594 USDT.
+        assert (settled.status, fill.quantity, fill.price, fill.fee) == (
+            OrderStatus.FILLED, Decimal(1), Decimal(99), Decimal("0.099"))
+        assert fill.fee_detail == (FeeCharge("BTC", Decimal("0.0004"), Decimal("0.0396")),
+                                   FeeCharge("USDT", Decimal("0.0594"), Decimal("0.0594")))
+        assert trader.positions() == {"BTC/USDT": Decimal("0.9996")} == {"BTC/USDT": binance.balance("BTC")[0]}
+        assert trader.portfolio().cash == Decimal("900.9406") == binance.balance("USDT")[0]
+    lines = admin.audit(AuditFilter(action="venues.reconcile", limit=1))[0].payload["discrepancies"]
+    assert lines == ["mix-3: open here, filled at binance (filled 1.0); settled"]
 
 
 class _FeeAboveTheFill:

@@ -83,3 +83,44 @@ def test_migrate_when_runs_predate_books_keeps_them_without_book(db_url: str, mo
         row = s.exec(select(RunRow)).one()
     assert (row.id, row.symbols, row.book) == ("old1", None, None)
     store.dispose()
+
+
+def test_migrate_when_fills_predate_fee_detail_fills_it_in_from_their_one_currency(
+    db_url: str, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from sqlalchemy import text
+    from sqlmodel import Session, col, select
+
+    from athena.model import FeeCharge
+    from athena.store import FillRow
+    from athena.store import migrations as steps
+
+    store = Store(db_url)
+    monkeypatch.setattr(steps, "MIGRATIONS", tuple(m for m in MIGRATIONS if m.version < 15))
+    migrate(store)
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    with store.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO orders (id, client_order_id, symbol, side, type, quantity, tif, status, filled_quantity, "
+            "venue, requested_by, created_at, updated_at) VALUES (1, 'o-1', 'BTC/USDT', 'buy', 'market', '1.5', "
+            "'GTC', 'filled', '1.5', 'binance', 'admin', :now, :now)"), {"now": now})
+        # A buy charged 0.0005 BTC (worth 15), one charged 0.001 BNB (worth 0.3), a paper-like fill with no currency.
+        for fill_id, quantity, fee, currency, native in ((1, "0.5", "15", "BTC", "0.0005"),
+                                                         (2, "0.5", "0.3", "BNB", "0.001"),
+                                                         (3, "0.5", "15", None, None)):
+            conn.execute(text(
+                "INSERT INTO fills (id, order_id, symbol, side, quantity, price, fee, ts, fee_currency, fee_native) "
+                "VALUES (:id, 1, 'BTC/USDT', 'buy', :q, '30000', :fee, :now, :currency, :native)"),
+                {"id": fill_id, "q": quantity, "fee": fee, "now": now, "currency": currency, "native": native})
+    monkeypatch.setattr(steps, "MIGRATIONS", MIGRATIONS)
+    assert [m.version for m in migrate(store)] == [15]
+    with Session(store.engine) as s:
+        rows = s.exec(select(FillRow).order_by(col(FillRow.id))).all()
+    assert [(r.fee_currency, r.fee_native, r.fee_detail) for r in rows] == [
+        ("BTC", Decimal("0.0005"), (FeeCharge("BTC", Decimal("0.0005"), Decimal(15)),)),
+        ("BNB", Decimal("0.001"), (FeeCharge("BNB", Decimal("0.001"), Decimal("0.3")),)),
+        (None, None, ())]
+    store.dispose()

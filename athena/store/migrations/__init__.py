@@ -30,6 +30,7 @@ from athena.store.migrations import (
     m0012_fee_currency,
     m0013_positions,
     m0014_alert_deliveries,
+    m0015_fee_detail,
 )
 
 __all__ = ["MIGRATIONS", "Migration", "current_version", "migrate"]
@@ -61,6 +62,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(12, "fee_currency", m0012_fee_currency.upgrade),
     Migration(13, "positions", m0013_positions.upgrade),
     Migration(14, "alert_deliveries", m0014_alert_deliveries.upgrade),
+    Migration(15, "fee_detail", m0015_fee_detail.upgrade),
 )
 
 _meta = MetaData()

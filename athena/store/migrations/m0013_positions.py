@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import Column, DateTime, MetaData, String, Table, text
 from sqlalchemy.engine import Connection
 
-from athena.model import Holding, fee_parts
+from athena.model import FeeCharge, Holding, fee_parts
 from athena.store.types import DecimalText
 
 _SIGN = {"buy": 1, "sell": -1}
@@ -48,8 +48,10 @@ def fill_in(conn: Connection, table: Table) -> None:
         "JOIN orders o ON o.id = f.order_id ORDER BY f.id"))
     for symbol, side, quantity, price, fee, fee_currency, fee_native, strategy in fills:
         signed = _SIGN[side] * Decimal(quantity)
-        cash_fee, base_fee = fee_parts(symbol, Decimal(fee), fee_currency,
-                                       None if fee_native is None else Decimal(fee_native))
+        # Up to this migration a fill was charged in at most one currency, for all of its fee.
+        charged = () if fee_currency is None or fee_native is None else (
+            FeeCharge(fee_currency, Decimal(fee_native), Decimal(fee)),)
+        cash_fee, base_fee = fee_parts(symbol, Decimal(fee), charged)
         for book in ("global", *([f"strategy:{strategy}"] if strategy else [])):
             held = books.get((book, symbol), Holding())
             books[(book, symbol)] = held.apply(signed, Decimal(price), cash_fee, base_fee)
