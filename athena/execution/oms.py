@@ -271,8 +271,9 @@ def get_order(s: Session, ref: int | str) -> OrderRow:
 def cancel(s: Session, row: OrderRow, now: datetime, reason: str) -> bool:
     """Cancel an open order; return False when it was already finished.
 
-    A paper order is cancelled at once. An exchange order waits in PENDING_CANCEL until the
-    engine's router has the exchange's confirmation (it may fill in between).
+    A paper order (or one no venue has seen yet) is cancelled at once: the paper venue confirms
+    a cancel as it is asked, so it goes straight to CANCELLED. An exchange order waits in
+    PENDING_CANCEL until the engine's router has the exchange's confirmation (it may fill in between).
     """
     if not OrderStatus(row.status).is_open:
         return False
@@ -280,8 +281,6 @@ def cancel(s: Session, row: OrderRow, now: datetime, reason: str) -> bool:
         if row.status != OrderStatus.PENDING_CANCEL.value:
             transition(s, row, OrderStatus.PENDING_CANCEL, now, reason)
         return True
-    if row.status != OrderStatus.PENDING_CANCEL.value and row.status != OrderStatus.NEW.value:
-        transition(s, row, OrderStatus.PENDING_CANCEL, now, reason)
     transition(s, row, OrderStatus.CANCELLED, now, reason)
     return True
 
@@ -305,20 +304,17 @@ def cancel_open(s: Session, now: datetime, reason: str, symbol: str | None = Non
     for found, client_id, sym, status_text, venue in s.connection().execute(stmt).all():
         order_id = found or 0
         status = OrderStatus(status_text)
-        at_exchange = venue != PAPER_VENUE and status is not OrderStatus.NEW
-        steps = [] if status in (OrderStatus.NEW, OrderStatus.PENDING_CANCEL) else [OrderStatus.PENDING_CANCEL]
-        if not at_exchange:
-            steps.append(OrderStatus.CANCELLED)
-        if not steps:
+        if venue == PAPER_VENUE or status is OrderStatus.NEW:
+            target = OrderStatus.CANCELLED
+        elif status is OrderStatus.PENDING_CANCEL:
             waiting.append(order_id)
             continue
-        current = status
-        for target in steps:
-            if not can_transition(current, target):
-                raise InvalidTransition(order_id, current.value, target.value)
-            _record_transition(s, order_id, client_id, sym, current, target, reason, now)
-            current = target
-        finals[current].append(order_id)
+        else:
+            target = OrderStatus.PENDING_CANCEL
+        if not can_transition(status, target):
+            raise InvalidTransition(order_id, status.value, target.value)
+        _record_transition(s, order_id, client_id, sym, status, target, reason, now)
+        finals[target].append(order_id)
     for final, ids in finals.items():
         if ids:
             s.connection().execute(update(OrderRow).where(col(OrderRow.id).in_(ids))

@@ -26,6 +26,8 @@ from athena.errors import StoreUnavailable
 __all__ = ["WriterGate"]
 
 _POLL_S = 0.0002
+# Writers held at a closed gate back off to this: their polling would take the CPU the urgent write needs.
+_MAX_WAIT_POLL_S = 0.005
 
 
 class WriterGate:
@@ -40,7 +42,7 @@ class WriterGate:
         """Keep the gate closed to new writes for the duration of the block."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            self._lock(fd, fcntl.LOCK_EX)
+            self._lock(fd, fcntl.LOCK_EX, _POLL_S)
             yield
         finally:
             os.close(fd)
@@ -49,12 +51,13 @@ class WriterGate:
         """Return once no urgent write holds the gate."""
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            self._lock(fd, fcntl.LOCK_SH)
+            self._lock(fd, fcntl.LOCK_SH, _MAX_WAIT_POLL_S)
         finally:
             os.close(fd)
 
-    def _lock(self, fd: int, kind: int) -> None:
+    def _lock(self, fd: int, kind: int, max_poll_s: float) -> None:
         deadline = time.monotonic() + self.timeout_s
+        poll = _POLL_S
         while True:
             try:
                 fcntl.flock(fd, kind | fcntl.LOCK_NB)
@@ -63,4 +66,5 @@ class WriterGate:
                 if time.monotonic() > deadline:
                     raise StoreUnavailable(f"{self.path.name} stayed closed for {self.timeout_s:g} s: an urgent "
                                            "write transaction is held open") from None
-                time.sleep(_POLL_S)
+                time.sleep(poll)
+                poll = min(2 * poll, max_poll_s)

@@ -133,7 +133,7 @@ def test_cancel_when_open_cancels_and_when_done_refuses(trader: Console) -> None
     assert trader.cancel_order(order.id).status is OrderStatus.CANCELLED
     with pytest.raises(InvalidInput, match="already cancelled"):
         trader.cancel_order(order.id)
-    assert statuses(trader.workspace, order.id)[-2:] == ["pending_cancel", "cancelled"]
+    assert statuses(trader.workspace, order.id) == ["submitted", "open", "cancelled"]
 
 
 def test_transition_when_not_in_table_raises(trader: Console) -> None:
