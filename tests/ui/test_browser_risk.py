@@ -3,6 +3,9 @@
 RISK engages the kill switch from the Risk page (with a reason and a confirmation): every page's
 header shows HALTED, the open orders are cancelled and the ledger shows the engage. Then one ADMIN
 requests the reset with a TOTP code and a second ADMIN approves it from the same page.
+
+Apart from it (no engine, orders going to an exchange venue), an ADMIN moves a paper strategy live from
+the Strategies page with a TOTP code.
 """
 
 from __future__ import annotations
@@ -17,8 +20,10 @@ import pyotp
 import pytest
 from playwright.sync_api import Page, expect
 
+from athena.audit import AuditFilter
 from athena.execution import PaperVenue
-from athena.model import OrderStatus, Role
+from athena.execution.venue_credentials import Credentials
+from athena.model import AuditOutcome, OrderStatus, Role
 from athena.testing import ADMIN_PASSWORD, new_workspace
 from athena.workspace import Workspace, connect
 
@@ -157,5 +162,42 @@ def test_kill_switch_when_engaged_from_risk_page_halts_everywhere_and_two_admins
     expect(page.get_by_text("(killswitch.reset)")).to_be_visible()
     expect(page.get_by_text("\u25a0 HALTED")).to_have_count(0, timeout=5_000)
     assert risk.trading_states()["global"].value == "ACTIVE"
+    ws.close()
+    assert watch.problems == []
+
+
+def test_go_live_when_admin_types_totp_on_strategies_page_shows_the_strategy_live(
+    ui: type[Ui], tmp_path: Path, page: Page, watch: Watch
+) -> None:
+    home = tmp_path / "ws"
+    ws, _ = new_workspace(home)
+    admin = ws.login("admin", ADMIN_PASSWORD)
+    admin.register_strategy("btc_x", "sma_cross", ["BTC/USDT"])
+    admin.approve_strategy("btc_x")
+    admin.activate_strategy("btc_x")
+    # Nothing connects to the exchange here: go-live only needs orders to be going to one.
+    admin.set_venue("binance", symbols=["BTC/USDT"], credentials=Credentials("key", "secret"))
+    codes = Codes()
+    codes.enrol(ws, "admin", ADMIN_PASSWORD)
+    ws.close()
+
+    with ui.serve(home) as app:
+        ui.open_login(page, app.url)
+        sign_in_with_code(page, "admin", ADMIN_PASSWORD, codes.next("admin"))
+        page.get_by_role("button", name="Strategies").click()
+        page.get_by_role("gridcell", name="sma_cross", exact=True).first.click()
+        expect(page.get_by_text("btc_x trades on paper")).to_be_visible()
+        page.get_by_placeholder("code to go live").fill(codes.next("admin"))
+        page.get_by_role("button", name="Go live").click()
+
+        expect(page.get_by_text("btc_x is live: its orders go to the exchange venue from now on.")).to_be_visible()
+        expect(page.get_by_role("gridcell", name="live", exact=True)).to_be_visible()
+        expect(page.get_by_text("btc_x is live on the exchange venue already.")).to_be_visible()
+        expect(page.get_by_role("button", name="Go live")).to_be_disabled()
+        ui.shoot(page, "strategies-go-live")
+    assert app.proc.returncode == 0, "".join(app.output)
+    ws = connect(home)
+    entry = ws.system("browser-check").audit(AuditFilter(action="strategies.go_live", limit=1))[0]
+    assert (entry.actor, entry.outcome, entry.payload) == ("admin", AuditOutcome.OK, {"from": "paper", "to": "live"})
     ws.close()
     assert watch.problems == []

@@ -1,4 +1,4 @@
-"""The Strategies page as an object: registry, typed parameter editor, lifecycle by role, backtest job."""
+"""The Strategies page as an object: registry, typed parameter editor, lifecycle by role, go-live, backtest job."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ import pytest
 
 from athena.audit import AuditFilter
 from athena.auth import Permission
+from athena.clock import SimulatedClock
 from athena.console import Console
+from athena.execution import PaperVenue
+from athena.execution.venue_credentials import Credentials
 from athena.jobs import run
-from athena.model import Role
+from athena.model import AuditOutcome, OrderStatus, Role, TradingState
+from athena.testing import totp_now
 from athena.ui.state import ShellState
 from athena.ui.state.strategies import StrategiesState
 
@@ -113,6 +117,151 @@ def test_lifecycle_when_risk_approves_trader_activates_and_risk_halts_moves_stat
 
     assert risk.deployment is not None and risk.deployment.trading_state is not None
     assert risk.deployment.trading_state.value == "HALTED"
+
+
+def on_paper(admin: Console, name: str) -> None:
+    """Approve and activate ``name`` on paper."""
+    admin.approve_strategy(name)
+    admin.activate_strategy(name)
+
+
+def to_exchange(admin: Console) -> None:
+    """Send new orders to an exchange venue (nothing connects to it here), as go-live requires."""
+    admin.set_venue("binance", symbols=["BTC/USDT"], credentials=Credentials("key", "secret"))
+
+
+def enrol(admin: Console, clock: SimulatedClock) -> str:
+    """Enrol the ADMIN in TOTP after the tab logged in; return the secret, one step after the one confirmed."""
+    secret = admin.enroll_totp().secret
+    admin.confirm_totp(totp_now(secret, clock.now()))
+    clock.advance(30)
+    return secret
+
+
+def test_go_live_when_admin_gives_totp_moves_paper_strategy_live_and_audits(
+    log_in: Callable[[Role], ShellState], admin: Console, clock: SimulatedClock, trend: str
+) -> None:
+    on_paper(admin, trend)
+    to_exchange(admin)
+    state = page(log_in(Role.ADMIN), trend)
+    secret = enrol(admin, clock)
+    assert state.can_go_live and not state.go_live_blocked()
+    assert "trades on paper" in state.go_live_note()
+
+    state.live_totp = totp_now(secret, clock.now())
+    live = state.go_live()
+
+    assert live is not None and (live.lifecycle, live.trading_state) == ("live", TradingState.ACTIVE)
+    assert state.level == "success"
+    assert state.message == "trend is live: its orders go to the exchange venue from now on."
+    assert state.live_totp == ""
+    assert state.frame().iloc[0]["lifecycle"] == "live"
+    assert state.go_live_blocked() and "live on the exchange venue already" in state.go_live_note()
+    assert admin.strategies()[0].lifecycle == "live"
+    entry = admin.audit(AuditFilter(action="strategies.go_live", limit=1))[0]
+    assert (entry.actor, entry.subject, entry.outcome, entry.payload) == (
+        "admin", "strategy:trend", AuditOutcome.OK, {"from": "paper", "to": "live"})
+
+
+def test_go_live_when_live_strategy_halted_offers_resume_and_reactivates_it(
+    log_in: Callable[[Role], ShellState], admin: Console, clock: SimulatedClock, trend: str
+) -> None:
+    on_paper(admin, trend)
+    to_exchange(admin)
+    state = page(log_in(Role.ADMIN), trend)
+    secret = enrol(admin, clock)
+    state.live_totp = totp_now(secret, clock.now())
+    assert state.go_live() is not None
+    state.halt_reason = "drill"
+    state.halt()
+    assert not state.go_live_blocked() and "live but HALTED" in state.go_live_note()
+
+    clock.advance(30)
+    state.live_totp = totp_now(secret, clock.now())
+    resumed = state.go_live()
+
+    assert resumed is not None and (resumed.lifecycle, resumed.trading_state) == ("live", TradingState.ACTIVE)
+    assert state.frame().iloc[0]["trading"] == "ACTIVE" and state.go_live_blocked()
+
+
+def test_go_live_when_totp_wrong_is_refused_audited_and_nothing_changes(
+    log_in: Callable[[Role], ShellState], admin: Console, clock: SimulatedClock, trend: str
+) -> None:
+    on_paper(admin, trend)
+    to_exchange(admin)
+    state = page(log_in(Role.ADMIN), trend)
+    enrol(admin, clock)
+
+    state.live_totp = "000000"
+    assert state.go_live() is None
+
+    assert (state.level, state.message) == ("danger", "Refused: TOTP code is wrong or already used")
+    assert state.live_totp == ""
+    assert state.deployment is not None and state.deployment.lifecycle == "paper"
+    assert admin.strategies()[0].lifecycle == "paper"
+    entry = admin.audit(AuditFilter(action="strategies.go_live", limit=1))[0]
+    assert (entry.actor, entry.outcome, entry.payload["error"]) == ("admin", AuditOutcome.DENIED, "InvalidTotp")
+
+
+def test_go_live_when_paper_book_open_is_refused_with_console_reason_and_nothing_changes(
+    log_in: Callable[[Role], ShellState], admin: Console, clock: SimulatedClock, trend: str
+) -> None:
+    on_paper(admin, trend)
+    with admin.workspace.store.write() as s:
+        PaperVenue().set_mark(s, "BTC/USDT", "50000", clock.now())
+    bought = admin.submit_order("BTC/USDT", "buy", "0.1", strategy=trend)
+    assert getattr(bought, "status", None) is OrderStatus.FILLED
+    to_exchange(admin)
+    state = page(log_in(Role.ADMIN), trend)
+    secret = enrol(admin, clock)
+    before = admin.verify_audit().entries
+
+    state.live_totp = totp_now(secret, clock.now())
+    assert state.go_live() is None
+
+    assert state.level == "warning"
+    assert state.message == ("strategy 'trend' cannot go live while its paper book is open (positions: BTC/USDT; "
+                             "open orders: none): halt it and flatten on paper first")
+    assert state.deployment is not None and state.deployment.lifecycle == "paper"
+    assert admin.strategies()[0].lifecycle == "paper"
+    assert admin.verify_audit().entries == before
+
+
+def test_go_live_when_strategy_not_on_paper_is_blocked_explained_and_refused_by_console(
+    log_in: Callable[[Role], ShellState], admin: Console, clock: SimulatedClock, trend: str
+) -> None:
+    admin.approve_strategy(trend)
+    to_exchange(admin)
+    state = page(log_in(Role.ADMIN))
+    assert state.go_live_blocked() and "Select a strategy" in state.go_live_note()
+    state.select(trend)
+    secret = enrol(admin, clock)
+
+    assert state.go_live_blocked()
+    assert state.go_live_note() == "trend is approved: only a strategy trading on paper can go live."
+    state.live_totp = totp_now(secret, clock.now())
+    assert state.go_live() is None
+    assert state.level == "warning"
+    assert state.message == "strategy 'trend' is approved; strategies.go_live needs it paper or live"
+    assert admin.strategies()[0].lifecycle == "approved"
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.TRADER])
+def test_go_live_when_role_lacks_permission_offers_no_control_and_console_refuses(
+    log_in: Callable[[Role], ShellState], admin: Console, trend: str, role: Role
+) -> None:
+    on_paper(admin, trend)
+    to_exchange(admin)
+    state = page(log_in(role), trend)
+
+    assert not state.can_go_live
+    state.live_totp = "123456"
+    assert state.go_live() is None
+
+    assert state.level == "danger" and f"role {role.value} may not strategies.go_live" in state.message
+    assert admin.strategies()[0].lifecycle == "paper"
+    entry = admin.audit(AuditFilter(action="strategies.go_live", limit=1))[0]
+    assert (entry.actor, entry.outcome) == (f"{role.value.lower()}9", AuditOutcome.DENIED)
 
 
 @pytest.mark.slow

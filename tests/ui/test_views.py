@@ -9,9 +9,11 @@ import panel as pn
 import pytest
 
 from athena.audit import AuditFilter
+from athena.clock import SimulatedClock
 from athena.console import Console
+from athena.execution.venue_credentials import Credentials
 from athena.model import Role
-from athena.testing import ADMIN_PASSWORD
+from athena.testing import ADMIN_PASSWORD, totp_now
 from athena.ui import ControlPlane
 from athena.workspace import Workspace
 
@@ -189,3 +191,60 @@ def test_engage_buttons_when_risk_confirms_with_reason_halt_trading(plane: Contr
     plane.state.read_status()
     assert "HALTED" in plane._status_html(plane.state.status, plane.state.online)
     assert not confirm_row.visible
+
+
+def strategies_table(plane: ControlPlane) -> pn.widgets.Tabulator:
+    """Return the Strategies page's registry table."""
+    return next(t for t in widgets(plane, pn.widgets.Tabulator) if "lifecycle" in t.value.columns)
+
+
+def test_go_live_button_when_admin_is_enabled_only_for_a_paper_strategy_and_moves_it_live(
+    plane: ControlPlane, admin: Console, clock: SimulatedClock
+) -> None:
+    for name in ("fresh", "trend"):
+        admin.register_strategy(name, "sma_cross", ["BTC/USDT"])
+    admin.approve_strategy("trend")
+    admin.activate_strategy("trend")
+    admin.set_venue("binance", symbols=["BTC/USDT"], credentials=Credentials("key", "secret"))
+    log_in(plane, "admin", ADMIN_PASSWORD)
+    secret = admin.enroll_totp().secret
+    admin.confirm_totp(totp_now(secret, clock.now()))
+    clock.advance(30)
+    plane.state.page = "Strategies"
+    table = strategies_table(plane)
+    assert button(plane, "Go live").disabled
+
+    table.selection = [list(table.value["name"]).index("fresh")]
+    assert button(plane, "Go live").disabled
+    notes = " ".join(str(p.object) for p in widgets(plane, pn.pane.HTML))
+    assert "fresh is registered: only a strategy trading on paper can go live" in notes
+    table.selection = [list(table.value["name"]).index("trend")]
+    assert not button(plane, "Go live").disabled
+    code = next(w for w in widgets(plane, pn.widgets.TextInput) if w.placeholder == "code to go live")
+    code.value = totp_now(secret, clock.now())
+    press(plane, "Go live")
+
+    assert {d.name: d.lifecycle for d in admin.strategies()} == {"fresh": "registered", "trend": "live"}
+    table = strategies_table(plane)
+    assert table.value.set_index("name").loc["trend", "lifecycle"] == "live"
+    assert button(plane, "Go live").disabled and code.value == ""
+
+
+@pytest.mark.parametrize("role", [Role.VIEWER, Role.TRADER])
+def test_strategies_page_when_role_may_not_go_live_shows_no_go_live_control(
+    plane: ControlPlane, admin: Console, role: Role
+) -> None:
+    admin.register_strategy("trend", "sma_cross", ["BTC/USDT"])
+    admin.approve_strategy("trend")
+    admin.activate_strategy("trend")
+    username = "vera" if role is Role.VIEWER else "tom"
+    if role is not Role.VIEWER:
+        admin.add_user(username, role, VIEWER_PASSWORD)
+    log_in(plane, username, VIEWER_PASSWORD)
+    plane.state.page = "Strategies"
+    table = strategies_table(plane)
+    table.selection = [0]
+
+    assert "Approve" in {b.label for b in widgets(plane, pn.widgets.Button)}
+    assert "Go live" not in {b.label for b in widgets(plane, pn.widgets.Button)}
+    assert not [w for w in widgets(plane, pn.widgets.TextInput) if w.placeholder == "code to go live"]

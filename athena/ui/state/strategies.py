@@ -9,7 +9,7 @@ import param
 
 from athena.auth import Permission
 from athena.console import Deployment, JobRecord
-from athena.model import RunRecord
+from athena.model import RunRecord, TradingState
 from athena.ui.state.base import PageState
 from athena.ui.state.research import FINAL, equity_frame, metrics_frame, stress_frame
 
@@ -53,6 +53,8 @@ class StrategiesState(PageState):
     param_values = param.Dict(default={}, doc="Parameter name -> value in the editor (saved with save_params).")
     history = param.List(default=[], doc="(version, params, changed_by, changed_at) of the selected strategy.")
     halt_reason = param.String(default="", doc="Why the strategy is halted (recorded with the halt).")
+    live_totp = param.String(default="", doc=(
+        "Your TOTP code, to send the selected strategy's orders to the exchange venue; cleared after every try."))
     symbols = param.String(default="", doc="Backtest symbols, comma-separated.")
     timeframe = param.String(default="1h", doc="Backtest bar length: 1m, 15m, 1h, 1d ...")
     start = param.String(default="2024-01-01", doc="First bar of the backtest data (UTC date).")
@@ -77,6 +79,38 @@ class StrategiesState(PageState):
     def can(self, permission: Permission) -> bool:
         """Return whether the logged-in role may use the control that needs ``permission``."""
         return self.session.can(permission)
+
+    @property
+    def can_go_live(self) -> bool:
+        """Return whether the role may move a strategy from paper to the exchange."""
+        return self.can(Permission.STRATEGIES_RUN_LIVE)
+
+    @param.depends("selected", "deployments")
+    def go_live_blocked(self) -> bool:
+        """Return whether the selected strategy is in no lifecycle state that Go live applies to."""
+        chosen = self.deployment
+        if chosen is None:
+            return True
+        # A halted live strategy resumes only through go-live (it needs the TOTP again), so it stays offered.
+        return not (chosen.lifecycle == "paper"
+                    or (chosen.lifecycle == "live" and chosen.trading_state is not TradingState.ACTIVE))
+
+    @param.depends("selected", "deployments")
+    def go_live_note(self) -> str:
+        """Return what Go live would do to the selected strategy, or why it does not apply."""
+        chosen = self.deployment
+        if chosen is None:
+            return "Select a strategy to send its orders to the exchange venue."
+        name = chosen.name
+        if chosen.lifecycle == "paper":
+            return (f"{name} trades on paper: Go live sends its orders to the exchange venue from now on "
+                    "(its paper book must be flat).")
+        if chosen.lifecycle != "live":
+            return f"{name} is {chosen.lifecycle}: only a strategy trading on paper can go live."
+        if chosen.trading_state is TradingState.ACTIVE:
+            return f"{name} is live on the exchange venue already."
+        held = chosen.trading_state.value if chosen.trading_state else "stopped"
+        return f"{name} is live but {held}: Go live makes it ACTIVE on the exchange venue again."
 
     @property
     def can_backtest(self) -> bool:
@@ -165,6 +199,23 @@ class StrategiesState(PageState):
         """Halt the selected strategy (its orders become reduce-only)."""
         reason = self.halt_reason.strip() or "halted from the Strategies page"
         self._lifecycle("halted", lambda name: self.console.halt_strategy(name, reason))
+
+    def go_live(self) -> Deployment | None:
+        """Send the selected strategy's orders to the exchange venue from now on, with your TOTP code.
+
+        Console refuses it, changing nothing, for a role without ``strategies.run_live``, a missing, wrong or
+        reused code, a strategy neither on paper nor live, an open paper book, or orders still going to the
+        paper venue; the page then shows Console's reason.
+        """
+        name, code = self.selected, self.live_totp.strip() or None
+        if not name:
+            self.say("Select a strategy first.", "warning")
+            return None
+        result = self.run(lambda: self.console.go_live_strategy(name, code),
+                          lambda d: f"{d.name} is live: its orders go to the exchange venue from now on.")
+        self.live_totp = ""
+        self.refresh()
+        return result
 
     def backtest_params(self) -> dict[str, Any]:
         """Return the ``backtest`` job parameters for the selected strategy and the form."""

@@ -1,4 +1,4 @@
-"""The Strategies page: registry, typed parameter editor with history, lifecycle buttons, backtests."""
+"""The Strategies page: registry, typed parameter editor with history, lifecycle buttons, go-live, backtests."""
 
 from __future__ import annotations
 
@@ -69,6 +69,7 @@ class StrategiesView(Viewer):
                                                  disabled=not s.can(Permission.TRADING_HALT))
         editor_card = pn.Column(
             section("Parameters"), self._editor, pn.Row(save, approve, activate, reason, halt, align="end"),
+            *self._go_live_controls(),
             section("Version history"),
             pn.pane.HTML(pn.bind(_history_html, s.param.history), sizing_mode="stretch_width", max_height=220,
                          styles={"overflow-y": "auto"}),
@@ -112,6 +113,22 @@ class StrategiesView(Viewer):
         s.param.watch(self._on_result, ["equity", "metrics"])
         s.param.watch(self._on_stress, "stress")
         self._on_editor()
+
+    def _go_live_controls(self) -> list[Any]:
+        s = self.state
+        # Hidden, not greyed out, for roles that may not go live: a code field they cannot use only invites typing.
+        if not s.can_go_live:
+            return []
+        return [pn.Row(
+            pn.widgets.TextInput.from_param(s.param.live_totp, description=None, label="Your TOTP code",
+                                            placeholder="code to go live", width=180),
+            on_press(pn.widgets.Button(label="Go live", color="warning", width=110, margin=(22, 6, 5, 6),
+                                       disabled=s.go_live_blocked), s.go_live),
+            # The note names only a validated strategy name and fixed state words: nothing to escape.
+            pn.pane.HTML(s.go_live_note, margin=(28, 6), sizing_mode="stretch_width",
+                         styles={"color": PALETTE["muted"], "font-size": "12px"}),
+            sizing_mode="stretch_width",
+        )]
 
     def _on_deployments(self, *events: param.parameterized.Event) -> None:
         self._registry.value = self.state.frame()
