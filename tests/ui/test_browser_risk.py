@@ -45,11 +45,14 @@ class Codes:
         self.used: dict[str, int] = {}
 
     def next(self, name: str) -> str:
-        """Return a code for a step after the last one used and valid for at least 30 s more.
+        """Return a code for a step after the last one used that the server accepts for 20 s more.
 
-        The server accepts the current step +/- one, so the current and the next step are safe to send.
+        The server accepts the steps from one before the current one to one after it, so step k
+        works until step k + 1 ends: the earliest such step is taken, waiting only when none is.
         """
-        step = max(self.used.get(name, 0) + 1, int(time.time()) // STEP_S)
+        step = max(self.used.get(name, 0) + 1, int(time.time()) // STEP_S - 1)
+        while (step + 2) * STEP_S - time.time() < 20:
+            step += 1
         while step > int(time.time()) // STEP_S + 1:
             time.sleep(1)
         self.used[name] = step
