@@ -152,7 +152,7 @@ class SchedulesMixin(JobsMixin):
             engine); nothing is written.
         """
         from athena.jobs.catalog import spec, validate_params
-        from athena.jobs.cron import _HORIZON, parse
+        from athena.jobs.cron import HORIZON, parse
 
         def work(s: Session, now: datetime, who: Identity) -> Done:
             row = _get(s, schedule_id)
@@ -180,7 +180,7 @@ class SchedulesMixin(JobsMixin):
                                        "next_fire_at": following.isoformat() if following else None}
             if following is None:
                 payload["paused"] = (f"cron {row.cron!r} has no fire after {now.isoformat()} within "
-                                     f"{_HORIZON.days} days; the schedule is paused")
+                                     f"{HORIZON.days} days; the schedule is paused")
             try:
                 values = validate_params(spec(row.name), json.loads(row.params))
             except InvalidInput as exc:

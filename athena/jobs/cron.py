@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 from athena.errors import InvalidInput
 
-__all__ = ["Cron", "InvalidCron", "parse"]
+__all__ = ["HORIZON", "Cron", "InvalidCron", "parse"]
 
 _MONTHS = {name.upper(): i for i, name in enumerate(calendar.month_abbr) if name}
 _DAYS = {"SUN": 0, "MON": 1, "TUE": 2, "WED": 3, "THU": 4, "FRI": 5, "SAT": 6}
@@ -24,7 +24,7 @@ _FIELDS: tuple[tuple[str, int, int, dict[str, int]], ...] = (
     ("minute", 0, 59, _NO_NAMES), ("hour", 0, 23, _NO_NAMES), ("day-of-month", 1, 31, _NO_NAMES),
     ("month", 1, 12, _MONTHS), ("day-of-week", 0, 7, _DAYS))
 #: Any expression :func:`parse` accepts fires within this long (29 February can be 8 years away).
-_HORIZON = timedelta(days=366 * 9)
+HORIZON = timedelta(days=366 * 9)
 
 
 class InvalidCron(InvalidInput):
@@ -62,7 +62,7 @@ class Cron:
         if when.tzinfo is None:
             raise InvalidInput(f"cron times are aware UTC datetimes, was naive {when.isoformat()}")
         t = when.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=1)
-        limit = t + _HORIZON
+        limit = t + HORIZON
         while t < limit:
             if t.month not in self.months:
                 t = (t.replace(day=1, hour=0, minute=0) + timedelta(days=32)).replace(day=1)
