@@ -97,14 +97,16 @@ class Store:
         if synchronous not in ("full", "normal"):
             raise InvalidConfig(f"SQLite synchronous must be full or normal, was {synchronous!r}")
         database = make_url(self.url).database if self.dialect == "sqlite" else None
-        in_memory = not database or database == ":memory:" or database.startswith("file:")
+        in_memory = not database or database == ":memory:" or "mode=memory" in self.url
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(self.url, synchronous.upper(), in_memory)
         else:
             self.engine = create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=5)
         self._write_engine = self.engine.execution_options(athena_write=True)
         self._urgent_engine = self.engine.execution_options(athena_write=True, athena_urgent=True)
-        self._writers = None if in_memory else WriterGate(Path(database or ""), _BUSY_TIMEOUT_MS / 1000)
+        # The gate is a file beside the database: none for a database in memory or named by a ``file:`` URI.
+        gated = not in_memory and not (database or "").startswith("file:")
+        self._writers = WriterGate(Path(database or ""), _BUSY_TIMEOUT_MS / 1000) if gated else None
 
     def _gate(self, urgent: bool) -> AbstractContextManager[None]:
         if self._writers is None:

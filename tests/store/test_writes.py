@@ -95,3 +95,16 @@ def test_urgent_write_when_another_holds_the_lock_waits_for_it_and_keeps_the_bus
     with store.read() as s:
         assert [r.type for r in s.exec(select(EventRow).order_by(EventRow.id))] == ["Before", "Urgent"]  # type: ignore[arg-type]
     store.dispose()
+
+
+def test_store_when_named_by_a_file_uri_reads_while_a_write_is_open(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///file:{tmp_path}/x.db?uri=true")
+    migrate(store)
+    with store.write() as s:
+        publish(s, ts=datetime(2026, 1, 1, tzinfo=UTC), type="Pending", subject="x", payload={}, audit_seq=None)
+        s.connection()
+        with store.read() as r:
+            assert r.exec(select(EventRow)).all() == []
+    with store.read() as r:
+        assert [e.type for e in r.exec(select(EventRow))] == ["Pending"]
+    store.dispose()
