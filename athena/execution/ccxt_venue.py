@@ -74,11 +74,6 @@ class VenueOrderNotFound(UnknownOrder):
     """The exchange knows no order with that id."""
 
 
-def _positive(price: Decimal) -> Decimal | None:
-    """Return ``price`` when it can value something (an untraded market reports 0), else None."""
-    return price if price > 0 else None
-
-
 @dataclass(frozen=True)
 class MarketRules:
     """Precision and limits of one market, exact."""
@@ -328,9 +323,20 @@ class CcxtVenue:
         return rules
 
     def last_price(self, symbol: str) -> Decimal:
-        """Return the last traded price of ``symbol``."""
+        """Return the last traded price of ``symbol``.
+
+        Raises
+        ------
+        VenueRejected
+            The exchange reports no price above 0 (the market has not traded); reason ``NO_MARKET_PRICE``.
+        """
         ticker = self._retrying("fetch_ticker", lambda: self.exchange.fetch_ticker(symbol))
-        return _dec(ticker.get("last") or ticker.get("close"), "last price")
+        raw = next((ticker[key] for key in ("last", "close") if ticker.get(key) is not None), None)
+        price = None if raw is None else _dec(raw, "last price")
+        if price is None or not price > 0:
+            raise VenueRejected(f"{self.name} reports no last price for {symbol} (was {raw!r}): it has not traded",
+                                DenialReason.NO_MARKET_PRICE.value)
+        return price
 
     def conversion_rate(self, currency: str, quote: str) -> Decimal | None:
         """Return the price of one ``currency`` in ``quote`` from the exchange's last prices.
@@ -344,14 +350,11 @@ class CcxtVenue:
             if currency == quote:
                 return Decimal(1)
             if f"{currency}/{quote}" in markets:
-                return _positive(self.last_price(f"{currency}/{quote}"))
+                return self.last_price(f"{currency}/{quote}")
             if f"{quote}/{currency}" in markets:
-                inverse = _positive(self.last_price(f"{quote}/{currency}"))
-                return None if inverse is None else 1 / inverse
+                return 1 / self.last_price(f"{quote}/{currency}")
             if f"{currency}/USDT" in markets and f"{quote}/USDT" in markets:
-                top = _positive(self.last_price(f"{currency}/USDT"))
-                bottom = _positive(self.last_price(f"{quote}/USDT"))
-                return None if top is None or bottom is None else top / bottom
+                return self.last_price(f"{currency}/USDT") / self.last_price(f"{quote}/USDT")
         except (VenueUnavailable, VenueRejected, VenueAuthFailed):
             return None
         return None

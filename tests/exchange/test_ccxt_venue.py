@@ -373,3 +373,14 @@ def test_submit_when_stop_is_on_the_wrong_side_of_the_price_is_refused_before_se
     assert err.value.reason == "INVALID"
     assert fake.requests(fake.order_endpoint) == 0
     assert fake.orders() == []
+
+
+def test_submit_when_stop_symbol_never_traded_is_refused_before_sending(either: tuple[FakeVenue, CcxtVenue]) -> None:
+    fake, venue = either
+    fake.set_price("BTC/USDT", "0")
+
+    with pytest.raises(VenueRejected, match="reports no last price for BTC/USDT .*: it has not traded") as err:
+        venue.submit("st-none", "BTC/USDT", "sell", "stop", Decimal("0.01"), stop_price=Decimal("29000"))
+
+    assert err.value.reason == "NO_MARKET_PRICE"
+    assert fake.requests(fake.order_endpoint) == 0
