@@ -759,3 +759,16 @@ def test_reconciliation_when_a_base_is_also_a_quote_leaves_it_and_adopts_only_th
     entry = engine.audit(AuditFilter(action="venues.reconcile", limit=1))[0]
     assert entry.payload["cash"] == ("BTC not compared: it is also traded as a quote currency; "
                                      "cash not compared: the symbols quote in BTC, USDT")
+
+
+@BOTH
+def test_prices_when_a_symbol_has_not_traded_leave_it_out_and_keep_the_others(
+    workspace: Workspace, desk: tuple[Console, Console], fake: FakeVenue,
+) -> None:
+    link = engine_on(workspace).exchange
+    assert link is not None
+    fake.set_price("ETH/USDT", "0")
+
+    prices = link.prices()
+
+    assert "ETH/USDT" not in prices and prices["BTC/USDT"] > 0
